@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The driver core (drivers/base/{core,bus,dd,module}.c): what user space
+ * sees of buses, drivers, devices, classes and modules.
+ */
+#include "driver_core.h"
+
+#include "parse.h"
+#include "sim.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int add_uevent_var(struct uevent_env *env, const char *fmt, ...)
+{
+	size_t room = sizeof(env->buf) - env->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(env->buf + env->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + 1 >= room) {
+		env->overflow = true;
+		env->buf[env->len] = '\0';
+		return -ENOMEM;
+	}
+	env->len += (size_t)n;
+	env->buf[env->len++] = '\n';
+	env->buf[env->len] = '\0';
+	return 0;
+}
+
+/* dev_uevent(): device number, DEVTYPE, DRIVER, then the bus's and the type's keys. */
+int device_uevent_env(const struct device *dev, struct uevent_env *env)
+{
+	int err = 0;
+
+	env->len = 0;
+	env->buf[0] = '\0';
+	env->overflow = false;
+	if (dev->devt_major) {
+		add_uevent_var(env, "MAJOR=%u", dev->devt_major);
+		add_uevent_var(env, "MINOR=%u", dev->devt_minor);
+		if (dev->devname)
+			add_uevent_var(env, "DEVNAME=%s", dev->devname);
+	}
+	if (dev->type && dev->type->name)
+		add_uevent_var(env, "DEVTYPE=%s", dev->type->name);
+	if (dev->driver)
+		add_uevent_var(env, "DRIVER=%s", dev->driver->name);
+	if (dev->bus && dev->bus->uevent)
+		err = dev->bus->uevent(dev, env);
+	if (!err && dev->type && dev->type->uevent)
+		err = dev->type->uevent(dev, env);
+	return env->overflow ? -ENOMEM : err;
+}
+
+void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, const char *env)
+{
+	struct uevent_record *r = &sim->ulog[sim->uevent_seqnum % UEVENT_LOG_SIZE];
+	char path[1024];
+
+	free(r->devpath);
+	free(r->env);
+	r->seqnum = ++sim->uevent_seqnum;
+	snprintf(r->action, sizeof(r->action), "%s", action);
+	path[0] = '/';
+	if (kernfs_path(kn, path + 1, sizeof(path) - 1) < 0)
+		path[1] = '\0';
+	r->devpath = strdup(path);
+	r->env = strdup(env ? env : "");
+}
+
+void device_uevent(struct device *dev, const char *action, const char *extra)
+{
+	struct uevent_env env;
+	char buf[sizeof(env.buf) + 256];
+
+	if (!dev->dir)
+		return;
+	device_uevent_env(dev, &env);
+	snprintf(buf, sizeof(buf), "%s%s%s", env.buf, extra ? extra : "", extra ? "\n" : "");
+	sim_log_uevent(dev->sim, action, dev->dir, buf);
+}
+
+/*
+ * The actions kobject_synth_uevent() accepts: a trailing newline is cut, the
+ * action word ends at the first space, and anything after it must start
+ * with a UUID.
+ */
+static const char *const kobject_actions[] = {
+	"add", "remove", "change", "move", "online", "offline", "bind", "unbind",
+};
+
+static int synth_uevent(struct sim *sim, const struct kn *kn, const char *buf, size_t len,
+			struct device *dev)
+{
+	const char *space;
+	size_t first;
+	uint8_t uuid[16];
+
+	if (len && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+		len--;
+	space = memchr(buf, ' ', len);
+	first = space ? (size_t)(space - buf) : len;
+	for (size_t i = 0; i < sizeof(kobject_actions) / sizeof(kobject_actions[0]); i++) {
+		const char *a = kobject_actions[i];
+
+		if (strlen(a) != first || memcmp(a, buf, first))
+			continue;
+		if (space) {
+			size_t rest = len - first - 1;
+
+			if (rest < 36 || uuid_parse_36(space + 1, rest, uuid))
+				return -EINVAL;
+		}
+		if (dev)
+			device_uevent(dev, a, NULL);
+		else
+			sim_log_uevent(sim, a, kn, NULL);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t dev_uevent_show(void *obj, char *buf)
+{
+	struct uevent_env env;
+	int err = device_uevent_env(obj, &env);
+
+	if (err)
+		return err;
+	memcpy(buf, env.buf, env.len);
+	return (ssize_t)env.len;
+}
+
+static ssize_t dev_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct device *dev = obj;
+	int err = synth_uevent(dev->sim, dev->dir, buf, len, dev);
+
+	return err ? err : (ssize_t)len;
+}
+
+static const struct kn_attr dev_attr_uevent = {
+	.name = "uevent", .mode = 0644, .show = dev_uevent_show, .store = dev_uevent_store,
+};
+
+/* ---- buses ---------------------------------------------------------------- */
+
+struct device *bus_find_device_by_name(struct bus_type *bus, const char *buf, size_t len)
+{
+	struct device *dev;
+
+	list_for_each_entry(dev, &bus->devices, bus_node)
+		if (sysfs_streq(buf, len, dev->name))
+			return dev;
+	return NULL;
+}
+
+bool driver_match_override(const struct device *dev, const struct device_driver *drv)
+{
+	return !dev->driver_override || !strcmp(dev->driver_override, drv->name);
+}
+
+static ssize_t drivers_autoprobe_show(void *obj, char *buf)
+{
+	struct bus_type *bus = obj;
+
+	return sprintf(buf, "%d\n", bus->drivers_autoprobe);
+}
+
+/* bus.c: only the first byte counts; '0' turns probing off, anything else on. */
+static ssize_t drivers_autoprobe_store(void *obj, const char *buf, size_t len)
+{
+	struct bus_type *bus = obj;
+
+	bus->drivers_autoprobe = buf[0] != '0';
+	return (ssize_t)len;
+}
+
+static ssize_t drivers_probe_store(void *obj, const char *buf, size_t len)
+{
+	struct bus_type *bus = obj;
+	struct device *dev = bus_find_device_by_name(bus, buf, len);
+
+	if (!dev)
+		return -ENODEV;
+	if (!dev->driver && device_attach(dev) < 0)
+		return -EINVAL;
+	return (ssize_t)len;
+}
+
+static ssize_t bus_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct bus_type *bus = obj;
+	int err = synth_uevent(bus->sim, bus->dir, buf, len, NULL);
+
+	return err ? err : (ssize_t)len;
+}
+
+static const struct kn_attr bus_attr_drivers_autoprobe = __ATTR_RW(drivers_autoprobe);
+static const struct kn_attr bus_attr_drivers_probe = __ATTR_WO(drivers_probe);
+static const struct kn_attr bus_attr_uevent = { .name = "uevent", .mode = 0200, .store = bus_uevent_store };
+
+static const struct kn_attr *const bus_std_attrs[] = {
+	&bus_attr_drivers_autoprobe,
+	&bus_attr_drivers_probe,
+	&bus_attr_uevent,
+	NULL,
+};
+
+static const struct attr_group bus_std_group = { .attrs = bus_std_attrs };
+
+int bus_register(struct sim *sim, struct bus_type *bus)
+{
+	struct kernfs_root *kr = &sim->kfs;
+	int err = -ENOMEM;
+
+	bus->sim = sim;
+	bus->drivers_autoprobe = true;
+	INIT_LIST_HEAD(&bus->devices);
+	INIT_LIST_HEAD(&bus->drivers);
+	bus->dir = kernfs_create_dir(kr, sim->bus_dir, bus->name);
+	if (!bus->dir)
+		return -ENOMEM;
+	bus->devices_dir = kernfs_create_dir(kr, bus->dir, "devices");
+	bus->drivers_dir = kernfs_create_dir(kr, bus->dir, "drivers");
+	if (!bus->devices_dir || !bus->drivers_dir)
+		goto fail;
+	err = kernfs_create_group(kr, bus->dir, &bus_std_group, bus);
+	if (!err)
+		err = kernfs_create_groups(kr, bus->dir, bus->bus_groups, bus);
+	if (err)
+		goto fail;
+	list_add_tail(&bus->node, &sim->buses);
+	return 0;
+fail:
+	kernfs_remove(kr, bus->dir);
+	bus->dir = NULL;
+	return err;
+}
+
+void bus_unregister(struct bus_type *bus)
+{
+	if (!bus->dir)
+		return;
+	list_del_init(&bus->node);
+	kernfs_remove(&bus->sim->kfs, bus->dir);
+	bus->dir = bus->devices_dir = bus->drivers_dir = NULL;
+}
+
+/* ---- binding -------------------------------------------------------------- */
+
+static int driver_sysfs_add(struct device *dev, struct device_driver *drv)
+{
+	struct kernfs_root *kr = &dev->sim->kfs;
+
+	if (!kernfs_create_link(kr, drv->dir, dev->name, dev->dir))
+		return -ENOMEM;
+	if (!kernfs_create_link(kr, dev->dir, "driver", drv->dir)) {
+		kernfs_remove_by_name(kr, drv->dir, dev->name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void driver_sysfs_remove(struct device *dev, struct device_driver *drv)
+{
+	struct kernfs_root *kr = &dev->sim->kfs;
+
+	kernfs_remove_by_name(kr, drv->dir, dev->name);
+	kernfs_remove_by_name(kr, dev->dir, "driver");
+}
+
+int device_bind_driver(struct device *dev, struct device_driver *drv)
+{
+	struct kernfs_root *kr = &dev->sim->kfs;
+	int err;
+
+	if (dev->driver)
+		return -EBUSY;
+	dev->driver = drv;
+	err = driver_sysfs_add(dev, drv);
+	if (err)
+		goto fail;
+	if (dev->bus->probe)
+		err = dev->bus->probe(dev);
+	else if (drv->probe)
+		err = drv->probe(dev);
+	if (err)
+		goto fail_links;
+	err = kernfs_create_groups(kr, dev->dir, drv->dev_groups, dev);
+	if (err)
+		goto fail_probe;
+	device_uevent(dev, "bind", NULL);
+	return 0;
+
+fail_probe:
+	kernfs_remove_groups(kr, dev->dir, drv->dev_groups);
+	if (dev->bus->remove)
+		dev->bus->remove(dev);
+	else if (drv->remove)
+		drv->remove(dev);
+fail_links:
+	driver_sysfs_remove(dev, drv);
+fail:
+	dev->driver = NULL;
+	return err;
+}
+
+void device_release_driver(struct device *dev)
+{
+	struct device_driver *drv = dev->driver;
+
+	if (!drv)
+		return;
+	kernfs_remove_groups(&dev->sim->kfs, dev->dir, drv->dev_groups);
+	if (dev->bus->remove)
+		dev->bus->remove(dev);
+	else if (drv->remove)
+		drv->remove(dev);
+	driver_sysfs_remove(dev, drv);
+	dev->driver = NULL;
+	device_uevent(dev, "unbind", NULL);
+}
+
+/*
+ * __device_attach(): drivers in registration order; a failing probe lets
+ * the next driver try.  Returns 1 when bound, 0 when no driver took it.
+ */
+int device_attach(struct device *dev)
+{
+	struct device_driver *drv;
+
+	if (dev->driver)
+		return 1;
+	list_for_each_entry(drv, &dev->bus->drivers, node) {
+		if (!dev->bus->match(dev, drv))
+			continue;
+		if (!device_bind_driver(dev, drv))
+			return 1;
+	}
+	return 0;
+}
+
+void bus_rescan_devices(struct bus_type *bus)
+{
+	struct device *dev;
+
+	list_for_each_entry(dev, &bus->devices, bus_node)
+		if (!dev->driver)
+			device_attach(dev);
+}
+
+/* ---- drivers -------------------------------------------------------------- */
+
+static ssize_t bind_store_common(struct device_driver *drv, const char *buf, size_t len)
+{
+	struct device *dev = bus_find_device_by_name(drv->bus, buf, len);
+	int err;
+
+	/* The match comes first, then "already bound", then the probe. */
+	if (!dev || !drv->bus->match(dev, drv))
+		return -ENODEV;
+	err = device_bind_driver(dev, drv);
+	return err ? err : (ssize_t)len;
+}
+
+static ssize_t bind_store(void *obj, const char *buf, size_t len)
+{
+	return bind_store_common(obj, buf, len);
+}
+
+static ssize_t unbind_store(void *obj, const char *buf, size_t len)
+{
+	struct device_driver *drv = obj;
+	struct device *dev = bus_find_device_by_name(drv->bus, buf, len);
+
+	if (!dev || dev->driver != drv)
+		return -ENODEV;
+	device_release_driver(dev);
+	return (ssize_t)len;
+}
+
+static ssize_t drv_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct device_driver *drv = obj;
+	int err = synth_uevent(drv->bus->sim, drv->dir, buf, len, NULL);
+
+	return err ? err : (ssize_t)len;
+}
+
+static const struct kn_attr drv_attr_bind = __ATTR_WO(bind);
+static const struct kn_attr drv_attr_unbind = __ATTR_WO(unbind);
+static const struct kn_attr drv_attr_uevent = { .name = "uevent", .mode = 0200, .store = drv_uevent_store };
+
+static const struct kn_attr *const drv_bind_attrs[] = { &drv_attr_bind, &drv_attr_unbind, NULL };
+static const struct attr_group drv_bind_group = { .attrs = drv_bind_attrs };
+static const struct kn_attr *const drv_std_attrs[] = { &drv_attr_uevent, NULL };
+static const struct attr_group drv_std_group = { .attrs = drv_std_attrs };
+
+int driver_register(struct device_driver *drv)
+{
+	struct bus_type *bus = drv->bus;
+	struct kernfs_root *kr = &bus->sim->kfs;
+	char linkname[128];
+	int err = -ENOMEM;
+
+	drv->dir = kernfs_create_dir(kr, bus->drivers_dir, drv->name);
+	if (!drv->dir)
+		return -EEXIST;
+	err = kernfs_create_group(kr, drv->dir, &drv_std_group, drv);
+	if (!err && !drv->suppress_bind_attrs)
+		err = kernfs_create_group(kr, drv->dir, &drv_bind_group, drv);
+	if (err)
+		goto fail;
+	if (drv->owner && !drv->no_module_link) {
+		err = -ENOMEM;
+		if (!kernfs_create_link(kr, drv->dir, "module", drv->owner->dir))
+			goto fail;
+		snprintf(linkname, sizeof(linkname), "%s:%s", bus->name, drv->name);
+		if (!kernfs_create_link(kr, drv->owner->drivers_dir, linkname, drv->dir))
+			goto fail;
+	}
+	drv->registered = true;
+	list_add_tail(&drv->node, &bus->drivers);
+
+	/* driver_attach(): every device without a driver is offered to the newcomer. */
+	if (bus->drivers_autoprobe) {
+		struct device *dev;
+
+		list_for_each_entry(dev, &bus->devices, bus_node)
+			if (!dev->driver && bus->match(dev, drv))
+				device_bind_driver(dev, drv);
+	}
+	return 0;
+fail:
+	kernfs_remove(kr, drv->dir);
+	drv->dir = NULL;
+	return err;
+}
+
+void driver_unregister(struct device_driver *drv)
+{
+	struct bus_type *bus = drv->bus;
+	struct kernfs_root *kr = &bus->sim->kfs;
+	struct device *dev;
+	char linkname[128];
+
+	if (!drv->registered)
+		return;
+	list_for_each_entry(dev, &bus->devices, bus_node)
+		if (dev->driver == drv)
+			device_release_driver(dev);
+	if (drv->owner && !drv->no_module_link) {
+		snprintf(linkname, sizeof(linkname), "%s:%s", bus->name, drv->name);
+		kernfs_remove_by_name(kr, drv->owner->drivers_dir, linkname);
+	}
+	list_del_init(&drv->node);
+	kernfs_remove(kr, drv->dir);
+	drv->dir = NULL;
+	drv->registered = false;
+}
+
+/* ---- devices -------------------------------------------------------------- */
+
+void device_initialize(struct device *dev, struct sim *sim, const char *name)
+{
+	dev->sim = sim;
+	dev->name = strdup(name);
+	INIT_LIST_HEAD(&dev->bus_node);
+}
+
+int device_add(struct device *dev)
+{
+	struct kernfs_root *kr = &dev->sim->kfs;
+	struct kn *parent_dir = dev->glue_dir ? dev->glue_dir :
+				dev->parent ? dev->parent->dir : dev->sim->devices_dir;
+	struct kn *subsys = dev->bus ? dev->bus->dir : dev->class ? dev->class->dir : NULL;
+	int err = -ENOMEM;
+
+	if (!dev->name)
+		return -ENOMEM;
+	if (kernfs_find(kr, parent_dir, dev->name))
+		return -EEXIST;
+	dev->dir = kernfs_create_dir(kr, parent_dir, dev->name);
+	if (!dev->dir)
+		return -ENOMEM;
+	if (!kernfs_create_attr(kr, dev->dir, &dev_attr_uevent, dev_attr_uevent.mode, dev))
+		goto fail;
+	if (subsys && !kernfs_create_link(kr, dev->dir, "subsystem", subsys))
+		goto fail;
+	/* device_add_class_symlinks(): a class device links back to its parent. */
+	if (dev->class && dev->parent && !kernfs_create_link(kr, dev->dir, "device", dev->parent->dir))
+		goto fail;
+	if (dev->type) {
+		err = kernfs_create_groups(kr, dev->dir, dev->type->groups, dev);
+		if (err)
+			goto fail;
+	}
+	err = kernfs_create_groups(kr, dev->dir, dev->groups, dev);
+	if (err)
+		goto fail;
+	err = -ENOMEM;
+	if (dev->bus) {
+		if (!kernfs_create_link(kr, dev->bus->devices_dir, dev->name, dev->dir))
+			goto fail;
+		list_add_tail(&dev->bus_node, &dev->bus->devices);
+	} else if (dev->class) {
+		if (!kernfs_create_link(kr, dev->class->dir, dev->name, dev->dir))
+			goto fail;
+	}
+	dev->registered = true;
+	device_uevent(dev, "add", NULL);
+	if (dev->bus && dev->bus->drivers_autoprobe)
+		device_attach(dev);
+	return 0;
+fail:
+	kernfs_remove(kr, dev->dir);
+	dev->dir = NULL;
+	return err;
+}
+
+void device_unregister(struct device *dev)
+{
+	struct kernfs_root *kr = &dev->sim->kfs;
+
+	if (dev->registered) {
+		device_release_driver(dev);
+		device_uevent(dev, "remove", NULL);
+		if (dev->bus) {
+			kernfs_remove_by_name(kr, dev->bus->devices_dir, dev->name);
+			list_del_init(&dev->bus_node);
+		} else if (dev->class) {
+			kernfs_remove_by_name(kr, dev->class->dir, dev->name);
+		}
+		kernfs_remove(kr, dev->dir);
+		dev->dir = NULL;
+		dev->registered = false;
+	}
+	free(dev->name);
+	dev->name = NULL;
+	free(dev->driver_override);
+	dev->driver_override = NULL;
+	if (dev->release)
+		dev->release(dev);
+}
+
+/* ---- classes -------------------------------------------------------------- */
+
+int class_register(struct sim *sim, struct class *cls)
+{
+	cls->sim = sim;
+	cls->dir = kernfs_create_dir(&sim->kfs, sim->class_dir, cls->name);
+	if (!cls->dir)
+		return -ENOMEM;
+	list_add_tail(&cls->node, &sim->classes);
+	return 0;
+}
+
+void class_unregister(struct class *cls)
+{
+	if (!cls->dir)
+		return;
+	list_del_init(&cls->node);
+	kernfs_remove(&cls->sim->kfs, cls->dir);
+	cls->dir = NULL;
+}
+
+int class_add_link(struct class *cls, const char *name, struct kn *target)
+{
+	return kernfs_create_link(&cls->sim->kfs, cls->dir, name, target) ? 0 : -ENOMEM;
+}
+
+void class_remove_link(struct class *cls, const char *name)
+{
+	if (cls->dir)
+		kernfs_remove_by_name(&cls->sim->kfs, cls->dir, name);
+}
+
+/* ---- modules -------------------------------------------------------------- */
+
+static ssize_t initstate_show(void *obj, char *buf)
+{
+	return sprintf(buf, "live\n");
+}
+
+static ssize_t refcnt_show(void *obj, char *buf)
+{
+	struct module *mod = obj;
+
+	return sprintf(buf, "%u\n", mod->refcnt);
+}
+
+static ssize_t coresize_show(void *obj, char *buf)
+{
+	struct module *mod = obj;
+
+	return sprintf(buf, "%u\n", mod->coresize);
+}
+
+static ssize_t initsize_show(void *obj, char *buf)
+{
+	return sprintf(buf, "0\n");
+}
+
+static ssize_t taint_show(void *obj, char *buf)
+{
+	return sprintf(buf, "\n");
+}
+
+static ssize_t mod_uevent_store(void *obj, const char *buf, size_t len)
+{
+	struct module *mod = obj;
+	int err = synth_uevent(mod->sim, mod->dir, buf, len, NULL);
+
+	return err ? err : (ssize_t)len;
+}
+
+static const struct kn_attr mod_attr_initstate = __ATTR_RO(initstate);
+static const struct kn_attr mod_attr_refcnt = __ATTR_RO(refcnt);
+static const struct kn_attr mod_attr_coresize = __ATTR_RO(coresize);
+static const struct kn_attr mod_attr_initsize = __ATTR_RO(initsize);
+static const struct kn_attr mod_attr_taint = __ATTR_RO(taint);
+static const struct kn_attr mod_attr_uevent = { .name = "uevent", .mode = 0200, .store = mod_uevent_store };
+
+static const struct kn_attr *const module_attrs[] = {
+	&mod_attr_coresize, &mod_attr_initsize, &mod_attr_initstate,
+	&mod_attr_refcnt, &mod_attr_taint, &mod_attr_uevent, NULL,
+};
+
+static const struct attr_group module_group = { .attrs = module_attrs };
+
+struct module *module_find(struct sim *sim, const char *name)
+{
+	struct module *mod;
+
+	list_for_each_entry(mod, &sim->modules, node)
+		if (!strcmp(mod->name, name))
+			return mod;
+	return NULL;
+}
+
+struct module *module_load(struct sim *sim, const char *name, unsigned int coresize)
+{
+	struct kernfs_root *kr = &sim->kfs;
+	struct module *mod = module_find(sim, name);
+
+	if (mod)
+		return mod;
+	mod = calloc(1, sizeof(*mod));
+	if (!mod)
+		return NULL;
+	snprintf(mod->name, sizeof(mod->name), "%s", name);
+	mod->sim = sim;
+	mod->coresize = coresize;
+	mod->dir = kernfs_create_dir(kr, sim->module_dir, name);
+	if (!mod->dir)
+		goto fail;
+	mod->drivers_dir = kernfs_create_dir(kr, mod->dir, "drivers");
+	if (!mod->drivers_dir || !kernfs_create_dir(kr, mod->dir, "holders") ||
+	    kernfs_create_group(kr, mod->dir, &module_group, mod))
+		goto fail;
+	list_add_tail(&mod->node, &sim->modules);
+	return mod;
+fail:
+	kernfs_remove(kr, mod->dir);
+	free(mod);
+	return NULL;
+}
+
+void module_unload(struct module *mod)
+{
+	if (!mod)
+		return;
+	list_del_init(&mod->node);
+	kernfs_remove(&mod->sim->kfs, mod->dir);
+	free(mod);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The channel subsystem (drivers/s390/cio/): css0, channel paths,
+ * subchannels on the css bus, their ccw devices on the ccw bus, and the
+ * io_subchannel driver that connects the two.
+ */
+#ifndef SIMFS_CSS_H
+#define SIMFS_CSS_H
+
+#include "../driver_core.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum sch_type {
+	SUBCHANNEL_TYPE_IO = 0,
+	SUBCHANNEL_TYPE_CHSC = 1,
+	SUBCHANNEL_TYPE_MSG = 2,
+	SUBCHANNEL_TYPE_ADM = 3,
+};
+
+enum ccw_availability {
+	CCW_AVAIL_GOOD,
+	CCW_AVAIL_BOXED,
+	CCW_AVAIL_NO_PATH,
+	CCW_AVAIL_NO_DEVICE,
+};
+
+/* What the topology says of the device behind a subchannel. */
+struct ccw_device_id_info {
+	bool present;
+	unsigned int devno;
+	uint16_t cu_type, dev_type;
+	uint8_t cu_model, dev_model;
+	char driver[32];		/* the ccw driver that takes it */
+	bool online;			/* wanted online at boot */
+	bool auto_online;		/* the driver sets it online itself (virtio_ccw) */
+	enum ccw_availability availability;
+};
+
+struct channel_path {
+	struct device dev;
+	struct css *css;
+	uint8_t id;
+	uint8_t type;
+	bool online;
+	int configure;			/* -1: no SCLP information (read EOPNOTSUPP) */
+	char cmg[16], shared[16];
+	char chid[16], chid_external[16];
+	unsigned int esc;
+	unsigned long long speed_bps;
+};
+
+struct ccw_device {
+	struct device dev;
+	struct subchannel *sch;
+	bool online;
+	bool cmb_enabled;
+};
+
+struct subchannel {
+	struct device dev;
+	struct css *css;
+	unsigned int ssid, sch_no;
+	enum sch_type st;
+	bool qdio;			/* vfio_ccw refuses these */
+	uint8_t chpid[8];
+	uint8_t pim, pam, pom;
+	uint8_t vpm;
+	struct ccw_device_id_info id;
+	struct ccw_device *cdev;	/* present while io_subchannel drives it */
+	uint64_t recognition;		/* cookie of pending recognition work */
+	void *vfio_private;		/* vfio_ccw's state while bound to it */
+};
+
+struct css_driver {
+	struct device_driver drv;
+	uint32_t subchannel_types;	/* bit per enum sch_type */
+};
+
+struct ccw_driver {
+	struct device_driver drv;
+	bool auto_online;
+	struct list_head node;
+};
+
+struct css {
+	struct sim *sim;
+	unsigned int cssid;
+	int real_cssid;			/* -1: read fails EINVAL (QEMU) */
+	bool logging_supported;		/* SIOSL: false under QEMU (EOPNOTSUPP) */
+	struct bus_type css_bus, ccw_bus;
+	struct device css0, defunct;
+	struct css_driver io_subchannel;
+	struct list_head ccw_drivers;
+	struct channel_path *chp[256];
+	struct subchannel **sch;	/* all subchannels, in topology order */
+	unsigned int nr_sch;
+	uint64_t next_cookie;
+};
+
+static inline struct subchannel *to_subchannel(struct device *dev)
+{
+	return container_of(dev, struct subchannel, dev);
+}
+
+static inline struct ccw_device *to_ccwdev(struct device *dev)
+{
+	return container_of(dev, struct ccw_device, dev);
+}
+
+int css_init(struct sim *sim, unsigned int cssid);
+void css_exit(struct sim *sim);
+int css_add_chp(struct css *css, uint8_t id, uint8_t type);
+/* Add a subchannel; @id describes its device (or has present = false). */
+int css_add_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no, enum sch_type st,
+		       bool qdio, const uint8_t chpids[8], uint8_t pim, uint8_t pam, uint8_t pom,
+		       const struct ccw_device_id_info *id, const char *driver_override);
+int css_register_driver(struct css *css, struct css_driver *cdrv);
+/* Find or register the built-in ccw driver of that name. */
+struct ccw_driver *ccw_driver_get(struct css *css, const char *name, bool auto_online);
+
+/* Used by ccw.c. */
+int ccw_device_register(struct subchannel *sch);
+void ccw_device_unregister(struct subchannel *sch);
+int ccw_bus_init(struct css *css);
+
+#endif /* SIMFS_CSS_H */

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kernfs: nodes, name lookup, symlink text and removal bookkeeping.
+ *
+ * Names are looked up through one hash table keyed by (parent, name), so a
+ * directory of a quarter million subchannel links costs no more to search
+ * than one of ten.  Children also sit on a list in creation order for
+ * readdir.
+ */
+#include "kernfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t kn_hash(const struct kn *parent, const char *name)
+{
+	/* FNV-1a over the name, mixed with the parent's address. */
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
+
+	for (; *name; name++) {
+		h ^= (unsigned char)*name;
+		h *= 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int kernfs_rehash(struct kernfs_root *kr, size_t nr)
+{
+	struct kn **nb = calloc(nr, sizeof(*nb));
+
+	if (!nb)
+		return -ENOMEM;
+	for (size_t i = 0; i < kr->nr_buckets; i++) {
+		struct kn *kn = kr->buckets[i], *next;
+
+		for (; kn; kn = next) {
+			size_t b = kn_hash(kn->parent, kn->name) & (nr - 1);
+
+			next = kn->hash_next;
+			kn->hash_next = nb[b];
+			nb[b] = kn;
+		}
+	}
+	free(kr->buckets);
+	kr->buckets = nb;
+	kr->nr_buckets = nr;
+	return 0;
+}
+
+static void kn_free(struct kernfs_root *kr, struct kn *kn)
+{
+	if (kn->prev)
+		kn->prev->next = kn->next;
+	else if (kr->zombies == kn)
+		kr->zombies = kn->next;
+	if (kn->next)
+		kn->next->prev = kn->prev;
+	if (kn->type == KN_LINK)
+		kn_unpin(kr, kn->target);
+	free(kn->name);
+	free(kn);
+}
+
+/* Free @kn once nothing refers to it any more. */
+static void kn_release(struct kernfs_root *kr, struct kn *kn)
+{
+	if (kn->removed && !kn->pins && !kn->lookups)
+		kn_free(kr, kn);
+}
+
+void kn_pin(struct kn *kn)
+{
+	kn->pins++;
+}
+
+void kn_unpin(struct kernfs_root *kr, struct kn *kn)
+{
+	kn->pins--;
+	kn_release(kr, kn);
+}
+
+void kn_forget(struct kernfs_root *kr, struct kn *kn, uint64_t nlookup)
+{
+	kn->lookups = nlookup > kn->lookups ? 0 : kn->lookups - nlookup;
+	kn_release(kr, kn);
+}
+
+static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *name,
+			 enum kn_type type, uint16_t mode)
+{
+	struct kn *kn;
+	size_t b;
+
+	if (parent && (parent->type != KN_DIR || parent->removed))
+		return NULL;
+	if (parent && kernfs_find(kr, parent, name))
+		return NULL;	/* -EEXIST; callers check before creating */
+	if (kr->nr_nodes + 1 > kr->nr_buckets && kernfs_rehash(kr, kr->nr_buckets * 2))
+		return NULL;
+
+	kn = calloc(1, sizeof(*kn));
+	if (!kn)
+		return NULL;
+	kn->name = strdup(name);
+	if (!kn->name) {
+		free(kn);
+		return NULL;
+	}
+	kn->type = type;
+	kn->mode = mode;
+	kn->generation = ++kr->next_generation;
+	kn->parent = parent;
+	if (parent) {
+		kn->prev = parent->last;
+		if (parent->last)
+			parent->last->next = kn;
+		else
+			parent->first = kn;
+		parent->last = kn;
+		if (type == KN_DIR)
+			parent->nr_subdirs++;
+	}
+	b = kn_hash(parent, kn->name) & (kr->nr_buckets - 1);
+	kn->hash_next = kr->buckets[b];
+	kr->buckets[b] = kn;
+	kr->nr_nodes++;
+	return kn;
+}
+
+int kernfs_init(struct kernfs_root *kr)
+{
+	memset(kr, 0, sizeof(*kr));
+	kr->notify_tail = &kr->notify_head;
+	kr->nr_buckets = 1024;
+	kr->buckets = calloc(kr->nr_buckets, sizeof(*kr->buckets));
+	if (!kr->buckets)
+		return -ENOMEM;
+	kr->root = kn_new(kr, NULL, "", KN_DIR, 040755);
+	if (!kr->root) {
+		free(kr->buckets);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct kn *kernfs_find(struct kernfs_root *kr, const struct kn *parent, const char *name)
+{
+	struct kn *kn = kr->buckets[kn_hash(parent, name) & (kr->nr_buckets - 1)];
+
+	for (; kn; kn = kn->hash_next)
+		if (kn->parent == parent && !strcmp(kn->name, name))
+			return kn;
+	return NULL;
+}
+
+struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path)
+{
+	char comp[256];
+	struct kn *kn = from;
+
+	while (kn && *path) {
+		size_t n = strcspn(path, "/");
+
+		if (n == 0) {
+			path++;
+			continue;
+		}
+		if (n >= sizeof(comp))
+			return NULL;
+		memcpy(comp, path, n);
+		comp[n] = '\0';
+		kn = kernfs_find(kr, kn, comp);
+		path += n;
+	}
+	return kn;
+}
+
+struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name)
+{
+	return kn_new(kr, parent, name, KN_DIR, 040755);
+}
+
+struct kn *kernfs_create_attr(struct kernfs_root *kr, struct kn *parent, const struct kn_attr *attr,
+			      uint16_t mode, void *obj)
+{
+	struct kn *kn = kn_new(kr, parent, attr->name, KN_ATTR, 0100000 | (mode & 0777));
+
+	if (kn) {
+		kn->attr.attr = attr;
+		kn->attr.obj = obj;
+	}
+	return kn;
+}
+
+struct kn *kernfs_create_link(struct kernfs_root *kr, struct kn *parent, const char *name,
+			      struct kn *target)
+{
+	struct kn *kn = kn_new(kr, parent, name, KN_LINK, 0120777);
+
+	if (kn) {
+		kn->target = target;
+		kn_pin(target);
+	}
+	return kn;
+}
+
+static void kernfs_queue_notify(struct kernfs_root *kr, struct kn *parent, struct kn *child)
+{
+	const char *name = child ? child->name : "";
+	size_t len = strlen(name);
+	struct kn_notify *n = malloc(sizeof(*n) + len + 1);
+
+	/*
+	 * Without memory the notification is lost; the kernel then keeps a
+	 * dentry until its timeout.  There is nothing better to do here.
+	 */
+	if (!n)
+		return;
+	n->next = NULL;
+	n->parent_ino = kn_ino(parent, kr);
+	n->child_ino = child ? kn_ino(child, kr) : 0;
+	memcpy(n->name, name, len + 1);
+	*kr->notify_tail = n;
+	kr->notify_tail = &n->next;
+}
+
+static void kn_unhash(struct kernfs_root *kr, struct kn *kn)
+{
+	struct kn **pp = &kr->buckets[kn_hash(kn->parent, kn->name) & (kr->nr_buckets - 1)];
+
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == kn) {
+			*pp = kn->hash_next;
+			break;
+		}
+	}
+	kr->nr_nodes--;
+}
+
+/* Detach a subtree; @top is its root, whose dentry the kernel must drop. */
+static void kernfs_remove_subtree(struct kernfs_root *kr, struct kn *kn, bool top)
+{
+	struct kn *parent = kn->parent;
+
+	while (kn->first)
+		kernfs_remove_subtree(kr, kn->first, false);
+
+	/*
+	 * Only the top of a removed subtree needs a notification: dropping a
+	 * dentry drops everything below it.  A node the kernel never looked
+	 * up has no dentry to drop.
+	 */
+	if (top && kn->lookups)
+		kernfs_queue_notify(kr, parent, kn);
+	if (top && kn->type == KN_DIR && parent->lookups)
+		kernfs_queue_notify(kr, parent, NULL);
+
+	if (kn->prev)
+		kn->prev->next = kn->next;
+	else
+		parent->first = kn->next;
+	if (kn->next)
+		kn->next->prev = kn->prev;
+	else
+		parent->last = kn->prev;
+	if (kn->type == KN_DIR)
+		parent->nr_subdirs--;
+	kn_unhash(kr, kn);
+	kn->removed = true;
+	/* Park it on the zombie list until the kernel forgets it. */
+	kn->prev = NULL;
+	kn->next = kr->zombies;
+	if (kr->zombies)
+		kr->zombies->prev = kn;
+	kr->zombies = kn;
+	kn_release(kr, kn);
+}
+
+void kernfs_remove(struct kernfs_root *kr, struct kn *kn)
+{
+	if (!kn || kn->removed || kn == kr->root)
+		return;
+	kernfs_remove_subtree(kr, kn, true);
+}
+
+void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char *name)
+{
+	if (parent)
+		kernfs_remove(kr, kernfs_find(kr, parent, name));
+}
+
+int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp,
+			void *obj)
+{
+	struct kn *gdir = dir;
+
+	if (grp->name) {
+		gdir = kernfs_find(kr, dir, grp->name);
+		if (!gdir)
+			gdir = kernfs_create_dir(kr, dir, grp->name);
+		if (!gdir)
+			return -ENOMEM;
+	}
+	for (const struct kn_attr *const *a = grp->attrs; a && *a; a++) {
+		uint16_t mode = (*a)->mode;
+
+		if (grp->is_visible)
+			mode = grp->is_visible(obj, *a);
+		if (!mode || kernfs_find(kr, gdir, (*a)->name))
+			continue;
+		if (!kernfs_create_attr(kr, gdir, *a, mode, obj))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void kernfs_remove_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp)
+{
+	if (grp->name) {
+		kernfs_remove_by_name(kr, dir, grp->name);
+		return;
+	}
+	for (const struct kn_attr *const *a = grp->attrs; a && *a; a++)
+		kernfs_remove_by_name(kr, dir, (*a)->name);
+}
+
+int kernfs_create_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps,
+			 void *obj)
+{
+	for (; grps && *grps; grps++) {
+		int err = kernfs_create_group(kr, dir, *grps, obj);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void kernfs_remove_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps)
+{
+	for (; grps && *grps; grps++)
+		kernfs_remove_group(kr, dir, *grps);
+}
+
+static int kn_depth(const struct kn *kn)
+{
+	int depth = 0;
+
+	for (; kn->parent; kn = kn->parent)
+		depth++;
+	return depth;
+}
+
+static int append(char *buf, size_t size, size_t *pos, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (*pos + len + 1 > size)
+		return -ENAMETOOLONG;
+	memcpy(buf + *pos, s, len + 1);
+	*pos += len;
+	return 0;
+}
+
+/* Write the path from @from (exclusive) down to @to (inclusive). */
+static int append_down(char *buf, size_t size, size_t *pos, const struct kn *from, const struct kn *to)
+{
+	const struct kn *chain[128];
+	int n = 0;
+
+	for (; to != from; to = to->parent) {
+		if (n == (int)(sizeof(chain) / sizeof(chain[0])))
+			return -ENAMETOOLONG;
+		chain[n++] = to;
+	}
+	while (n--) {
+		int err = append(buf, size, pos, chain[n]->name);
+
+		if (!err && n)
+			err = append(buf, size, pos, "/");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int kernfs_link_target(const struct kn *link, char *buf, size_t size)
+{
+	const struct kn *base = link->parent, *target = link->target;
+	/*
+	 * As kernfs_get_target_path(): climb from the link's directory until it
+	 * is an ancestor of the target's parent, so a link to an ancestor
+	 * ("device" in vfio-dev/vfio0) names it from one level above.
+	 */
+	const struct kn *a = base, *b = target->parent ? target->parent : target;
+	int da = kn_depth(a), db = kn_depth(b);
+	size_t pos = 0;
+	int err;
+
+	/* Common ancestor, then one "../" per level from the link's directory up to it. */
+	while (da > db) {
+		a = a->parent;
+		da--;
+	}
+	while (db > da) {
+		b = b->parent;
+		db--;
+	}
+	while (a != b) {
+		a = a->parent;
+		b = b->parent;
+	}
+	buf[0] = '\0';
+	for (const struct kn *kn = base; kn != a; kn = kn->parent) {
+		err = append(buf, size, &pos, "../");
+		if (err)
+			return err;
+	}
+	err = append_down(buf, size, &pos, a, target);
+	return err ? err : (int)pos;
+}
+
+int kernfs_path(const struct kn *kn, char *buf, size_t size)
+{
+	const struct kn *root = kn;
+	size_t pos = 0;
+	int err;
+
+	while (root->parent)
+		root = root->parent;
+	if (!size)
+		return -ENAMETOOLONG;
+	buf[0] = '\0';
+	err = append_down(buf, size, &pos, root, kn);
+	return err ? err : (int)pos;
+}
+
+struct kn_notify *kernfs_take_notifications(struct kernfs_root *kr)
+{
+	struct kn_notify *head = kr->notify_head;
+
+	kr->notify_head = NULL;
+	kr->notify_tail = &kr->notify_head;
+	return head;
+}
+
+static void kn_free_tree(struct kn *kn)
+{
+	while (kn->first) {
+		struct kn *child = kn->first;
+
+		kn->first = child->next;
+		kn_free_tree(child);
+	}
+	free(kn->name);
+	free(kn);
+}
+
+void kernfs_destroy(struct kernfs_root *kr)
+{
+	struct kn_notify *n = kernfs_take_notifications(kr);
+
+	while (n) {
+		struct kn_notify *next = n->next;
+
+		free(n);
+		n = next;
+	}
+	/* At teardown nobody refers to anything: free the tree and the zombies. */
+	if (kr->root)
+		kn_free_tree(kr->root);
+	while (kr->zombies) {
+		struct kn *kn = kr->zombies;
+
+		kr->zombies = kn->next;
+		free(kn->name);
+		free(kn);
+	}
+	free(kr->buckets);
+	memset(kr, 0, sizeof(*kr));
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernfs: the object tree that the FUSE layer shows.
+ *
+ * Like the kernel's fs/kernfs, the tree has three kinds of node: directories,
+ * attributes (a show and/or a store bound to an object) and symlinks (to
+ * another node; the relative text is computed when read, as kernfs does).
+ * The tree knows nothing of FUSE; it records every removal that a cached
+ * dentry may still point at in a list of pending notifications, which the
+ * FUSE layer sends once the model lock is released.
+ *
+ * Locking: every function here must be called with the model lock held
+ * (struct sim::lock).  Nodes are freed only when neither the tree, the
+ * kernel (FUSE lookup count) nor the daemon (pins) refers to them, so a
+ * removed node may still be read by an fd the kernel holds open; its
+ * attribute ops then fail with ENODEV, as kernfs's kernfs_get_active() does.
+ */
+#ifndef SIMFS_KERNFS_H
+#define SIMFS_KERNFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SYSFS_PAGE_SIZE 4096
+
+enum kn_type {
+	KN_DIR,
+	KN_ATTR,
+	KN_LINK,
+};
+
+/*
+ * An attribute file.  @show renders into a SYSFS_PAGE_SIZE buffer and
+ * returns the byte count or -errno; @store receives exactly the bytes of one
+ * write(2) (NUL-terminated copy, @len excludes the NUL) and returns @len or
+ * -errno.  @obj is the object the attribute was created for.
+ */
+struct kn_attr {
+	const char *name;
+	uint16_t mode;
+	uint16_t size; /* st_size; 0 means SYSFS_PAGE_SIZE (binary attributes set theirs) */
+	ssize_t (*show)(void *obj, char *buf);
+	ssize_t (*store)(void *obj, const char *buf, size_t len);
+};
+
+#define __ATTR_RO(_name) { .name = #_name, .mode = 0444, .show = _name##_show }
+#define __ATTR_WO(_name) { .name = #_name, .mode = 0200, .store = _name##_store }
+#define __ATTR_RW(_name) { .name = #_name, .mode = 0644, .show = _name##_show, .store = _name##_store }
+
+/*
+ * A group of attributes, optionally in a named subdirectory, filtered per
+ * object by @is_visible (returns the mode to use, or 0 to hide the file).
+ */
+struct attr_group {
+	const char *name;
+	const struct kn_attr *const *attrs;
+	uint16_t (*is_visible)(void *obj, const struct kn_attr *attr);
+};
+
+struct kn {
+	struct kn *parent;
+	struct kn *prev, *next;		/* siblings, in creation order */
+	struct kn *first, *last;	/* children of a directory */
+	struct kn *hash_next;		/* chain in kernfs_root::buckets */
+	char *name;
+	uint64_t generation;
+	uint32_t nr_subdirs;
+	uint32_t pins;			/* daemon references (open handles, links) */
+	uint64_t lookups;		/* kernel references (FUSE nlookup) */
+	uint16_t mode;
+	uint8_t type;
+	bool removed;
+	union {
+		struct {
+			const struct kn_attr *attr;
+			void *obj;
+		} attr;
+		struct kn *target;	/* KN_LINK, pinned */
+	};
+};
+
+/* A structural change the kernel's dcache must hear of. */
+struct kn_notify {
+	struct kn_notify *next;
+	uint64_t parent_ino;
+	uint64_t child_ino;	/* 0: only the parent's attributes (nlink) changed */
+	char name[];
+};
+
+struct kernfs_root {
+	struct kn *root;
+	struct kn **buckets;
+	size_t nr_buckets;
+	size_t nr_nodes;
+	uint64_t next_generation;
+	struct kn_notify *notify_head, **notify_tail;
+	struct kn *zombies;	/* removed, still referenced; linked by next/prev */
+};
+
+int kernfs_init(struct kernfs_root *kr);
+void kernfs_destroy(struct kernfs_root *kr);
+
+struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name);
+struct kn *kernfs_create_attr(struct kernfs_root *kr, struct kn *parent, const struct kn_attr *attr,
+			      uint16_t mode, void *obj);
+struct kn *kernfs_create_link(struct kernfs_root *kr, struct kn *parent, const char *name,
+			      struct kn *target);
+/* Remove @kn and everything below it (no-op for NULL). */
+void kernfs_remove(struct kernfs_root *kr, struct kn *kn);
+/* Remove the child called @name of @parent, if there is one. */
+void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char *name);
+
+int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp,
+			void *obj);
+void kernfs_remove_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp);
+int kernfs_create_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps,
+			 void *obj);
+void kernfs_remove_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps);
+
+struct kn *kernfs_find(struct kernfs_root *kr, const struct kn *parent, const char *name);
+/* Resolve a '/'-separated path relative to @from (no "..", no links). */
+struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path);
+
+/* The relative text of a symlink, as kernfs_get_target_path() builds it. */
+int kernfs_link_target(const struct kn *link, char *buf, size_t size);
+/* Path of @kn below the root ("bus/css"), for logs and the control surface. */
+int kernfs_path(const struct kn *kn, char *buf, size_t size);
+
+void kn_pin(struct kn *kn);
+void kn_unpin(struct kernfs_root *kr, struct kn *kn);
+void kn_forget(struct kernfs_root *kr, struct kn *kn, uint64_t nlookup);
+
+static inline uint64_t kn_ino(const struct kn *kn, const struct kernfs_root *kr)
+{
+	return kn == kr->root ? 1 : (uint64_t)(uintptr_t)kn;
+}
+
+/* Detach the pending notifications (the caller sends and frees them). */
+struct kn_notify *kernfs_take_notifications(struct kernfs_root *kr);
+
+#endif /* SIMFS_KERNFS_H */

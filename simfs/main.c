@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+/*
+ * simfs: mount a simulated s390x sysfs.
+ *
+ * The model is built (and the topology checked) before anything is
+ * mounted, so a broken fixture fails with a message and no mount.  Without
+ * -f the command returns once the mount exists and the daemon runs on in
+ * the background; SIGTERM, SIGINT or fusermount3 -u end it cleanly.
+ */
+#include "config.h"
+#include "fuse_ops.h"
+#include "sim.h"
+#include "topology.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct options {
+	const char *topology;
+	const char *mountpoint;
+	const char *fuse_opts;
+	unsigned int kernel_version;
+	bool foreground;
+	bool debug;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: simfs [OPTIONS] MOUNTPOINT\n"
+		"Mount a simulated s390x sysfs (css/vfio_ccw, AP/vfio_ap, mdev) at MOUNTPOINT.\n"
+		"\n"
+		"  -t, --topology FILE       the hardware to simulate (JSON fixture);\n"
+		"                            default: the built-in topology (fixtures/default.json)\n"
+		"  -k, --kernel-version V    behave as Linux V (e.g. 6.1); default from the topology, else 6.12\n"
+		"  -f, --foreground          stay in the foreground\n"
+		"  -d, --debug               print FUSE requests (implies -f)\n"
+		"  -o OPTS                   FUSE mount options (e.g. allow_other)\n"
+		"  -h, --help                this text\n"
+		"  -V, --version             print the version\n"
+		"\n"
+		"Unmount with: fusermount3 -u MOUNTPOINT\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	static const struct option longopts[] = {
+		{ "topology", required_argument, NULL, 't' },
+		{ "kernel-version", required_argument, NULL, 'k' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "t:k:fdo:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			opt->topology = optarg;
+			break;
+		case 'k':
+			opt->kernel_version = topology_parse_kernel_version(optarg);
+			if (!opt->kernel_version) {
+				fprintf(stderr, "simfs: --kernel-version: \"%s\" is not a version like 6.12\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			opt->foreground = true;
+			break;
+		case 'd':
+			opt->debug = opt->foreground = true;
+			break;
+		case 'o':
+			opt->fuse_opts = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("simfs %s\n", PROJECT_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "simfs: %s\n", optind >= argc ? "missing MOUNTPOINT" : "too many arguments");
+		usage(stderr);
+		return 2;
+	}
+	opt->mountpoint = argv[optind];
+	return 0;
+}
+
+static int check_mountpoint(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		fprintf(stderr, "simfs: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "simfs: %s: not a directory\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = { 0 };
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct simfs_fs fs = { .timeout = 86400.0 };
+	struct topology topo;
+	char err[1024];
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &fs.boot_time);
+	ret = parse_options(argc, argv, &opt);
+	if (ret)
+		return ret == 1 ? 0 : 2;
+	if (check_mountpoint(opt.mountpoint))
+		return 1;
+
+	ret = opt.topology ? topology_load_file(opt.topology, &topo, err, sizeof(err))
+			   : topology_load_default(&topo, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "simfs: %s\n", err);
+		return 1;
+	}
+	if (opt.kernel_version)
+		topo.kernel_version = opt.kernel_version;
+	ret = sim_create(&fs.sim, &topo);
+	topology_free(&topo);
+	if (ret)
+		return 1;
+
+	ret = 1;
+	if (fuse_opt_add_arg(&args, argv[0]) ||
+	    fuse_opt_add_arg(&args, "-o") ||
+	    fuse_opt_add_arg(&args, "fsname=simfs,subtype=simfs") ||
+	    (opt.fuse_opts && (fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opt.fuse_opts))) ||
+	    (opt.debug && fuse_opt_add_arg(&args, "-d"))) {
+		fprintf(stderr, "simfs: out of memory\n");
+		goto out_sim;
+	}
+	fs.se = fuse_session_new(&args, &simfs_ll_ops, sizeof(simfs_ll_ops), &fs);
+	if (!fs.se)
+		goto out_args;
+	if (fuse_set_signal_handlers(fs.se))
+		goto out_session;
+	if (fuse_session_mount(fs.se, opt.mountpoint)) {
+		fprintf(stderr, "simfs: cannot mount at %s\n", opt.mountpoint);
+		goto out_signals;
+	}
+	/* Fork only now: the parent exits with the mount in place. */
+	if (fuse_daemonize(opt.foreground))
+		goto out_unmount;
+	if (simfs_worker_start(&fs))
+		goto out_unmount;
+	{
+		struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
+
+		ret = fuse_session_loop_mt(fs.se, &loop) ? 1 : 0;
+	}
+	simfs_worker_stop(&fs);
+out_unmount:
+	fuse_session_unmount(fs.se);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out_args:
+	fuse_opt_free_args(&args);
+out_sim:
+	sim_destroy(fs.sim);
+	return ret;
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boot: the sysfs skeleton, then the subsystems in the order the kernel
+ * brings them up (css and io_subchannel built in, then the modules), then
+ * the state the topology asks for.
+ */
+#include "sim.h"
+
+#include "drivers/ap.h"
+#include "drivers/css.h"
+#include "drivers/mdev.h"
+#include "drivers/vfio.h"
+#include "drivers/vfio_ccw.h"
+#include "topology.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t sim_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int sim_queue_work(struct sim *sim, unsigned int delay_ms,
+		   void (*fn)(struct sim *sim, void *arg, uint64_t cookie), void *arg, uint64_t cookie)
+{
+	struct sim_work *w = calloc(1, sizeof(*w)), **pp;
+
+	if (!w)
+		return -ENOMEM;
+	w->due_ms = sim_clock_ms() + delay_ms;
+	w->fn = fn;
+	w->arg = arg;
+	w->cookie = cookie;
+	for (pp = &sim->work; *pp && (*pp)->due_ms <= w->due_ms; pp = &(*pp)->next)
+		;
+	w->next = *pp;
+	*pp = w;
+	return 0;
+}
+
+void sim_cancel_work(struct sim *sim, void *arg)
+{
+	struct sim_work **pp = &sim->work;
+
+	while (*pp) {
+		struct sim_work *w = *pp;
+
+		if (w->arg == arg) {
+			*pp = w->next;
+			free(w);
+		} else {
+			pp = &w->next;
+		}
+	}
+}
+
+uint64_t sim_run_work(struct sim *sim, uint64_t now_ms)
+{
+	while (sim->work && sim->work->due_ms <= now_ms) {
+		struct sim_work *w = sim->work;
+
+		sim->work = w->next;
+		w->fn(sim, w->arg, w->cookie);
+		free(w);
+	}
+	return sim->work ? sim->work->due_ms : UINT64_MAX;
+}
+
+void sim_flush_work(struct sim *sim)
+{
+	sim_run_work(sim, UINT64_MAX);
+}
+
+static int sim_skeleton(struct sim *sim)
+{
+	/* The top level of a real /sys; the empty ones are there for tools that look. */
+	static const char *const top[] = {
+		"block", "bus", "class", "dev", "devices", "firmware", "fs", "hypervisor",
+		"kernel", "module", "power", NULL,
+	};
+	struct kernfs_root *kr = &sim->kfs;
+
+	for (const char *const *t = top; *t; t++)
+		if (!kernfs_create_dir(kr, kr->root, *t))
+			return -ENOMEM;
+	sim->devices_dir = kernfs_find(kr, kr->root, "devices");
+	sim->bus_dir = kernfs_find(kr, kr->root, "bus");
+	sim->class_dir = kernfs_find(kr, kr->root, "class");
+	sim->module_dir = kernfs_find(kr, kr->root, "module");
+	sim->kernel_dir = kernfs_find(kr, kr->root, "kernel");
+	sim->virtual_dir = kernfs_create_dir(kr, sim->devices_dir, "virtual");
+	if (!sim->virtual_dir || !kernfs_create_dir(kr, sim->kernel_dir, "iommu_groups"))
+		return -ENOMEM;
+	return 0;
+}
+
+static int sim_boot_css(struct sim *sim, const struct topology *topo)
+{
+	struct css *css;
+	int err = css_init(sim, topo->cssid);
+
+	if (err)
+		return err;
+	css = sim->css;
+	css->real_cssid = topo->real_cssid;
+	css->logging_supported = topo->logging_supported;
+	for (unsigned int i = 0; i < topo->nr_chps; i++) {
+		const struct topo_chp *t = &topo->chps[i];
+
+		err = css_add_chp(css, t->id, t->type);
+		if (err)
+			return err;
+		css->chp[t->id]->online = t->online;
+		css->chp[t->id]->configure = t->configure;
+	}
+	/* The ccw drivers are built in: register them before any device shows up. */
+	for (unsigned int i = 0; i < topo->nr_schs; i++) {
+		const struct ccw_device_id_info *id = &topo->schs[i].dev;
+
+		if (id->present && !ccw_driver_get(css, id->driver, id->auto_online))
+			return -ENOMEM;
+	}
+	/* Bindings come from the topology, not from autoprobe, while booting. */
+	css->css_bus.drivers_autoprobe = false;
+	for (unsigned int i = 0; i < topo->nr_schs; i++) {
+		const struct topo_sch *t = &topo->schs[i];
+
+		err = css_add_subchannel(css, t->ssid, t->sch_no, t->st, t->qdio, t->chpid, t->pim,
+					 t->pam, t->pom, t->dev.present ? &t->dev : NULL,
+					 t->driver_override);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static struct device_driver *css_driver_by_name(struct sim *sim, const char *name)
+{
+	struct device_driver *drv;
+
+	list_for_each_entry(drv, &sim->css->css_bus.drivers, node)
+		if (!strcmp(drv->name, name))
+			return &*drv;
+	return NULL;
+}
+
+static int sim_bind_subchannels(struct sim *sim, const struct topology *topo, char *err, size_t errlen)
+{
+	struct css *css = sim->css;
+
+	for (unsigned int i = 0; i < topo->nr_schs; i++) {
+		const struct topo_sch *t = &topo->schs[i];
+		struct subchannel *sch = css->sch[i];
+		struct device_driver *drv;
+		int ret;
+
+		if (!*t->driver)
+			continue;
+		drv = css_driver_by_name(sim, t->driver);
+		if (!drv) {
+			snprintf(err, errlen, "%s: css.subchannels[%u].driver: %s is not loaded",
+				 topo->source, i, t->driver);
+			return -EINVAL;
+		}
+		ret = css->css_bus.match(&sch->dev, drv) ? device_bind_driver(&sch->dev, drv) : -ENODEV;
+		if (ret) {
+			snprintf(err, errlen, "%s: css.subchannels[%u].driver: %s refuses %s: %s",
+				 topo->source, i, t->driver, sch->dev.name, strerror(-ret));
+			return ret;
+		}
+	}
+	css->css_bus.drivers_autoprobe = true;
+	/* Device recognition finishes before the mount serves. */
+	sim_flush_work(sim);
+	for (unsigned int i = 0; i < topo->nr_schs; i++) {
+		struct subchannel *sch = css->sch[i];
+
+		if (sch->cdev && topo->schs[i].dev.online && sch->cdev->dev.driver)
+			sch->cdev->online = true;
+	}
+	return 0;
+}
+
+static void sim_free(struct sim *sim)
+{
+	while (sim->work) {
+		struct sim_work *w = sim->work;
+
+		sim->work = w->next;
+		free(w);
+	}
+	for (size_t i = 0; i < UEVENT_LOG_SIZE; i++) {
+		free(sim->ulog[i].devpath);
+		free(sim->ulog[i].env);
+	}
+	kernfs_destroy(&sim->kfs);
+	pthread_mutex_destroy(&sim->lock);
+	free(sim);
+}
+
+int sim_create(struct sim **out, const struct topology *topo)
+{
+	char msg[512] = "";
+	struct sim *sim = calloc(1, sizeof(*sim));
+	int err;
+
+	*out = NULL;
+	if (!sim)
+		return -ENOMEM;
+	pthread_mutex_init(&sim->lock, NULL);
+	INIT_LIST_HEAD(&sim->buses);
+	INIT_LIST_HEAD(&sim->classes);
+	INIT_LIST_HEAD(&sim->modules);
+	sim->kernel_version = topo->kernel_version;
+	sim->recognition_delay_ms = 20;
+	err = kernfs_init(&sim->kfs);
+	if (err) {
+		pthread_mutex_destroy(&sim->lock);
+		free(sim);
+		return err;
+	}
+	err = sim_skeleton(sim);
+	if (!err)
+		err = sim_boot_css(sim, topo);
+	if (!err && topo->ap.present)
+		err = ap_bus_init(sim, topo);
+	if (!err && (topo->vfio_ccw || topo->vfio_ap)) {
+		err = vfio_core_init(sim);
+		if (!err)
+			err = mdev_core_init(sim);
+	}
+	if (!err && topo->vfio_ccw)
+		err = vfio_ccw_init(sim);
+	if (!err)
+		err = sim_bind_subchannels(sim, topo, msg, sizeof(msg));
+	if (!err && topo->vfio_ap && topo->ap.present)
+		err = vfio_ap_init(sim);
+	if (!err && topo->nr_mdevs)
+		err = vfio_ap_create_topology_mdevs(sim, topo, msg, sizeof(msg));
+	if (err) {
+		if (*msg)
+			fprintf(stderr, "simfs: %s\n", msg);
+		else
+			fprintf(stderr, "simfs: %s: cannot build the model: %s\n", topo->source,
+				strerror(-err));
+		sim_destroy(sim);
+		return err;
+	}
+	*out = sim;
+	return 0;
+}
+
+void sim_destroy(struct sim *sim)
+{
+	struct module *mod, *tmp;
+
+	if (!sim)
+		return;
+	vfio_ap_exit(sim);
+	vfio_ccw_exit(sim);
+	ap_bus_exit(sim);
+	css_exit(sim);
+	mdev_core_exit(sim);
+	vfio_core_exit(sim);
+	list_for_each_entry_safe(mod, tmp, &sim->modules, node)
+		module_unload(mod);
+	sim_free(sim);
+}

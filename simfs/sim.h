@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The model: one simulated s390x host.  Everything mutable lives here, under
+ * one lock, so that every store is atomic against every other store and
+ * every show (the kernel's finer locks are observable only as ordering, and
+ * one lock gives the same order).
+ */
+#ifndef SIMFS_SIM_H
+#define SIMFS_SIM_H
+
+#include "driver_core.h"
+#include "kernfs.h"
+#include "list.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+struct topology;
+struct css;
+struct ap_bus;
+struct mdev_core;
+struct vfio_core;
+struct vfio_ccw;
+struct vfio_ap;
+
+/* Work the kernel does asynchronously (ccw device recognition). */
+struct sim_work {
+	struct sim_work *next;
+	uint64_t due_ms;
+	void (*fn)(struct sim *sim, void *arg, uint64_t cookie);
+	void *arg;
+	uint64_t cookie;
+};
+
+#define UEVENT_LOG_SIZE 4096
+
+struct uevent_record {
+	uint64_t seqnum;
+	char action[16];
+	char *devpath;
+	char *env;	/* KEY=value lines */
+};
+
+struct sim {
+	pthread_mutex_t lock;
+	struct kernfs_root kfs;
+	struct kn *devices_dir, *bus_dir, *class_dir, *module_dir, *kernel_dir;
+	struct kn *virtual_dir;
+
+	unsigned int kernel_version;	/* KERNEL_VERSION(6, 12, 0) unless told */
+	unsigned int recognition_delay_ms;	/* ccw device appearance after io_subchannel probe */
+
+	struct list_head buses, classes, modules;
+
+	struct sim_work *work;		/* sorted by due time */
+	uint64_t now_ms;		/* set by whoever runs the work queue */
+
+	uint64_t uevent_seqnum;
+	struct uevent_record ulog[UEVENT_LOG_SIZE];
+
+	struct css *css;
+	struct ap_bus *ap;
+	struct mdev_core *mdev;
+	struct vfio_core *vfio;
+	struct vfio_ccw *vfio_ccw;
+	struct vfio_ap *vfio_ap;
+};
+
+/* Build the whole host from a parsed topology.  -errno, message on stderr. */
+int sim_create(struct sim **out, const struct topology *topo);
+void sim_destroy(struct sim *sim);
+
+static inline void sim_lock(struct sim *sim)
+{
+	pthread_mutex_lock(&sim->lock);
+}
+
+static inline void sim_unlock(struct sim *sim)
+{
+	pthread_mutex_unlock(&sim->lock);
+}
+
+/* Queue @fn to run @delay_ms from now (under the lock, by the work runner). */
+int sim_queue_work(struct sim *sim, unsigned int delay_ms,
+		   void (*fn)(struct sim *sim, void *arg, uint64_t cookie), void *arg, uint64_t cookie);
+/* Drop queued work for @arg (an object going away). */
+void sim_cancel_work(struct sim *sim, void *arg);
+/* Run the work due at @now_ms; returns the next due time or UINT64_MAX. */
+uint64_t sim_run_work(struct sim *sim, uint64_t now_ms);
+/* Run everything queued, whatever its due time (tests, fuzzing). */
+void sim_flush_work(struct sim *sim);
+
+void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, const char *env);
+
+/* Monotonic milliseconds. */
+uint64_t sim_clock_ms(void);
+
+#endif /* SIMFS_SIM_H */
