@@ -78,7 +78,7 @@ static void fill_stat(struct simfs_fs *fs, const struct kn *kn, struct stat *st)
 }
 
 /* Send what the model queued for the kernel's caches; the lock must not be held. */
-static void send_notifications(struct simfs_fs *fs, struct kn_notify *n)
+void simfs_send_notifications(struct simfs_fs *fs, struct kn_notify *n)
 {
 	while (n) {
 		struct kn_notify *next = n->next;
@@ -101,7 +101,7 @@ static void sim_unlock_and_notify(struct simfs_fs *fs)
 	struct kn_notify *n = kernfs_take_notifications(&fs->sim->kfs);
 
 	sim_unlock(fs->sim);
-	send_notifications(fs, n);
+	simfs_send_notifications(fs, n);
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)

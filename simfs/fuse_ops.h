@@ -29,7 +29,15 @@ struct simfs_fs {
 	pthread_cond_t worker_cond;
 	bool worker_stop, worker_started;
 	atomic_ullong stats[STAT_MAX];
+	/* The control socket (ctl.c). */
+	int ctl_fd, ctl_stop[2];
+	pthread_t ctl_thread;
+	bool ctl_started;
 };
+
+struct kn_notify;
+/* Send (and free) queued cache notifications; the model lock must not be held. */
+void simfs_send_notifications(struct simfs_fs *fs, struct kn_notify *n);
 
 extern const struct fuse_lowlevel_ops simfs_ll_ops;
 

@@ -8,6 +8,7 @@
  * the background; SIGTERM, SIGINT or fusermount3 -u end it cleanly.
  */
 #include "config.h"
+#include "ctl.h"
 #include "fuse_ops.h"
 #include "sim.h"
 #include "topology.h"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: simfs [OPTIONS] MOUNTPOINT\n"
+		"       simfs ctl MOUNTPOINT COMMAND [ARGS...]\n"
 		"Mount a simulated s390x sysfs (css/vfio_ccw, AP/vfio_ap, mdev) at MOUNTPOINT.\n"
 		"\n"
 		"  -t, --topology FILE       the hardware to simulate (JSON fixture);\n"
@@ -127,6 +129,8 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return simfs_ctl_main(argc - 1, argv + 1);
 	clock_gettime(CLOCK_REALTIME, &fs.boot_time);
 	ret = parse_options(argc, argv, &opt);
 	if (ret)
@@ -170,11 +174,14 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	if (simfs_worker_start(&fs))
 		goto out_unmount;
+	if (simfs_ctl_start(&fs, opt.mountpoint))
+		fprintf(stderr, "simfs: no control socket for %s; simfs ctl will not work\n", opt.mountpoint);
 	{
 		struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
 
 		ret = fuse_session_loop_mt(fs.se, &loop) ? 1 : 0;
 	}
+	simfs_ctl_stop(&fs);
 	simfs_worker_stop(&fs);
 out_unmount:
 	fuse_session_unmount(fs.se);

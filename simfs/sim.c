@@ -231,8 +231,11 @@ int sim_create(struct sim **out, const struct topology *topo)
 		err = sim_boot_css(sim, topo);
 	if (!err && topo->ap.present)
 		err = ap_bus_init(sim, topo);
-	if (!err && (topo->vfio_ccw || topo->vfio_ap)) {
+	/* vfio, vfio_iommu_type1 and mdev come with the first module that needs them. */
+	if (!err && (topo->vfio_ccw || (topo->vfio_ap && topo->ap.present))) {
 		err = vfio_core_init(sim);
+		if (!err && !module_load(sim, "vfio_iommu_type1", 36864))
+			err = -ENOMEM;
 		if (!err)
 			err = mdev_core_init(sim);
 	}

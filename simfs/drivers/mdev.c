@@ -340,6 +340,7 @@ void mdev_core_exit(struct sim *sim)
 		return;
 	class_unregister(&core->mdev_bus_class);
 	bus_unregister(&core->bus);
+	module_unload(core->mod);
 	free(core);
 	sim->mdev = NULL;
 }

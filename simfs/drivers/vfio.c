@@ -192,7 +192,7 @@ int vfio_core_init(struct sim *sim)
 	if (!core->device_index_used)
 		goto fail;
 	core->mod = module_load(sim, "vfio", 32768);
-	if (!core->mod || !module_load(sim, "vfio_iommu_type1", 36864))
+	if (!core->mod)
 		goto fail;
 	core->vfio_class.name = "vfio";
 	core->vfio_dev_class.name = "vfio-dev";
@@ -222,6 +222,7 @@ void vfio_core_exit(struct sim *sim)
 			vfio_group_free(core->groups[i]);
 	class_unregister(&core->vfio_dev_class);
 	class_unregister(&core->vfio_class);
+	module_unload(core->mod);
 	free(core->device_index_used);
 	free(core);
 	sim->vfio = NULL;
