@@ -63,7 +63,7 @@ static unsigned int hex_val(unsigned char c)
 	return (c | 0x20u) - 'a' + 10;
 }
 
-/* Two's-complement reinterpretation, spelled out so UBSan has nothing to say. */
+/* Two's-complement reinterpretation, without implementation-defined narrowing. */
 static long long u64_as_s64(unsigned long long v)
 {
 	return v <= (unsigned long long)LLONG_MAX ? (long long)v : -(long long)~v - 1;
@@ -262,7 +262,7 @@ int kstrtoint(const char *buf, size_t len, unsigned int base, int *res)
  * true; '0', 'n', 'N', 'f', 'F' false) and the rest is never looked at, so
  * "1x" and "yolo" are true; after 'o'/'O' the second byte decides ("on"
  * true, "of" false, "o" and "ox" -EINVAL).  The 'e'/'d' (enabled/disabled)
- * forms arrived only in 6.16 and are -EINVAL here.
+ * forms arrived only in 6.16 (commit ae5b3500856f) and are -EINVAL here.
  */
 int kstrtobool(const char *buf, size_t len, bool *res)
 {
@@ -543,8 +543,9 @@ static int hex2bitmap(const char *s, size_t len, struct ap_mask *m)
  *    '-' and a second number for an inclusive range;
  *  - numbers go through simple_strtoul(.., 0): "0x"/"0X" hex, leading '0'
  *    octal, no sign, no spaces; they wrap silently modulo 2^64 (6.12 keeps
- *    them in unsigned long since the 6.10 INT_MAX crash fix), so
- *    "+18446744073709551616" is id 0;
+ *    them in unsigned long since commit d4f9d5a99a3f, mid-2024; before it
+ *    an int truncated them), so "+18446744073709551616" is id 0 while
+ *    "+4294967296" is -EINVAL;
  *  - each number must be < 256 and the range must not be reversed;
  *  - then any run of ',' and '\n' is skipped.  A separator is not required:
  *    "+1+2" sets 1 and 2, and "+1-2-3" sets 1..2 and then clears 3;
