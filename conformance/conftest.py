@@ -1,0 +1,307 @@
+"""pytest wiring for the conformance suite: options, targets, fixtures, reports.
+
+Run:  cd /work/main && /usr/bin/python3 -m pytest conformance [options]
+See conformance/README.md for the options and for running on a real s390x host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+import pytest
+
+from . import known_gaps
+from .checks import ChangesNotAllowed, Checker, ScenarioAbort
+from .report import Collector
+from .sysfs import Sysfs
+from .target import (DEFAULT_KERNEL, DEFAULT_SIMFS, KernelVersion, ModuleControl, SimfsError,
+                     SimfsMount, Undo, fusermount_available)
+from .topology import Topology, discover_host, find_fixture, fixture_present_in, load_fixture
+
+
+# --------------------------------------------------------------------------- options
+
+def pytest_addoption(parser):
+    g = parser.getgroup("conformance", "s390 sysfs conformance suite")
+    g.addoption("--target", default="sim", metavar="sim|host|path:DIR",
+                help="what to test: 'sim' (default) mounts simfs with each module's topology "
+                     "fixture; 'path:DIR' uses an already mounted tree; 'host' uses the real /sys "
+                     "(read-only unless --allow-changes)")
+    g.addoption("--simfs", default=os.environ.get("SIMFS", DEFAULT_SIMFS), metavar="PATH",
+                help="simfs binary for --target sim (default: $SIMFS, else "
+                     "$SIMFS_BUILD_DIR/simfs/simfs, else build/simfs/simfs)")
+    g.addoption("--kernel-version", default=None, metavar="X.Y",
+                help="kernel version the target behaves like; for --target sim it is also "
+                     "passed to simfs (--kernel-version).  Default: uname -r on a host, the "
+                     "fixture's 'kernel' for simfs and trees, else 6.12")
+    g.addoption("--allow-changes", action="store_true", default=False,
+                help="host only: allow writes, restricted to the resources given below")
+    g.addoption("--ccw", action="append", default=[], metavar="SUBCHANNEL",
+                help="host: an unused, non-QDIO I/O subchannel (e.g. 0.0.0313) the suite may "
+                     "rebind to vfio_ccw and back; give twice for the cross-parent checks")
+    g.addoption("--ccw-qdio", action="append", default=[], metavar="SUBCHANNEL",
+                help="host: an unused QDIO subchannel the suite may unbind (vfio_ccw rejection)")
+    g.addoption("--apqn", action="append", default=[], metavar="A.D",
+                help="host: an AP queue (hex, e.g. 05.0047) whose adapter and domain the suite "
+                     "may take from the host drivers; repeat (two adapters x two domains "
+                     "cover every vfio_ap scenario)")
+    g.addoption("--ap-exclusive", action="store_true", default=False,
+                help="host: the suite may rewrite the whole apmask/aqmask (moves every queue "
+                     "of the system for a moment); only on a dedicated test system")
+    g.addoption("--report-dir", default=None, metavar="DIR",
+                help="write report.md, report.html, results.json (and junit.xml unless "
+                     "--junitxml is given) into DIR")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    config.addinivalue_line("markers", "kernel(min=None, max=None, why=''): scenario applies "
+                            "only to kernels >= min (and < max)")
+    config.addinivalue_line("markers", "ap_exclusive: rewrites whole AP masks; on a host "
+                            "it needs --ap-exclusive")
+    rd = config.getoption("--report-dir")
+    if rd:
+        os.makedirs(rd, exist_ok=True)
+        if not getattr(config.option, "xmlpath", None):
+            config.option.xmlpath = os.path.join(rd, "junit.xml")
+    config._conformance = Collector(config)
+    config.pluginmanager.register(config._conformance, "conformance-collector")
+
+
+# --------------------------------------------------------------------------- target
+
+@dataclass
+class RunConfig:
+    kind: str                 # sim | path | host
+    root: Optional[str]       # path/host root
+    simfs: str
+    kernel_override: Optional[str]
+    allow_changes: bool
+    ap_exclusive: bool
+    ccw: List[str]
+    ccw_qdio: List[str]
+    apqn: List[str]
+
+
+def _run_config(config) -> RunConfig:
+    t = config.getoption("--target")
+    if t == "sim":
+        kind, root = "sim", None
+    elif t == "host":
+        kind, root = "host", "/sys"
+    elif t.startswith("path:"):
+        kind, root = "path", os.path.abspath(t[5:])
+    else:
+        raise pytest.UsageError(f"--target must be sim, host or path:DIR, not {t!r}")
+    apqn = config.getoption("--apqn")
+    for q in apqn:
+        if not re.fullmatch(r"[0-9a-fA-F]{1,2}\.[0-9a-fA-F]{1,4}", q):
+            raise pytest.UsageError(f"--apqn wants A.D in hex (e.g. 05.0047), not {q!r}")
+    return RunConfig(kind=kind, root=root, simfs=config.getoption("--simfs"),
+                     kernel_override=config.getoption("--kernel-version"),
+                     allow_changes=(kind != "host") or config.getoption("--allow-changes"),
+                     ap_exclusive=(kind != "host") or config.getoption("--ap-exclusive"),
+                     ccw=config.getoption("--ccw"), ccw_qdio=config.getoption("--ccw-qdio"),
+                     apqn=[f"{int(a, 16):02x}.{int(d, 16):04x}"
+                           for a, d in (q.split(".") for q in apqn)])
+
+
+@pytest.fixture(scope="session")
+def run_config(pytestconfig) -> RunConfig:
+    return _run_config(pytestconfig)
+
+
+@dataclass
+class Env:
+    """Everything a scenario module needs to know about its target."""
+    kind: str
+    fs: Sysfs
+    topo: Topology
+    kver: KernelVersion
+    writable: bool
+    ap_exclusive: bool
+    label: str
+    modules: ModuleControl = None
+
+
+@pytest.fixture(scope="module")
+def env(request, run_config: RunConfig):
+    """The target for one scenario module (a fresh simfs mount per module for 'sim')."""
+    mod = request.module
+    fixture_name = getattr(mod, "TOPOLOGY", "spec8.json")
+    collector: Collector = request.config._conformance
+    if run_config.kind == "host":
+        fs = Sysfs("/sys")
+        topo = discover_host(fs, run_config.ccw, run_config.ccw_qdio, run_config.apqn)
+        kv = KernelVersion(run_config.kernel_override or platform.release(),
+                           "--kernel-version" if run_config.kernel_override else "uname -r")
+        e = Env("host", fs, topo, kv, run_config.allow_changes, run_config.ap_exclusive,
+                "host /sys", ModuleControl())
+        collector.note_env(mod.__name__, e)
+        yield e
+        return
+
+    fpath = find_fixture(fixture_name)
+    if fpath is None:
+        pytest.skip(f"topology fixture {fixture_name} not found in conformance/fixtures or fixtures/")
+    topo = load_fixture(fpath)
+
+    def kernel_for() -> KernelVersion:
+        if run_config.kernel_override:
+            return KernelVersion(run_config.kernel_override, "--kernel-version")
+        if topo.kernel:
+            return KernelVersion(topo.kernel, f"fixture {fixture_name}")
+        return KernelVersion(DEFAULT_KERNEL, "default")
+
+    if run_config.kind == "path":
+        fs = Sysfs(run_config.root)
+        if not os.path.isdir(run_config.root):
+            pytest.skip(f"--target path: {run_config.root} is not a directory")
+        missing = fixture_present_in(topo, fs)
+        if missing:
+            pytest.skip(f"tree {run_config.root} does not hold topology {fixture_name} "
+                        f"(no {missing})")
+        e = Env("path", fs, topo, kernel_for(), True, True, f"path {run_config.root}",
+                ModuleControl())
+        collector.note_env(mod.__name__, e)
+        yield e
+        return
+
+    # sim
+    if not os.access(run_config.simfs, os.X_OK):
+        pytest.skip(f"simfs binary {run_config.simfs} not built "
+                    "(meson setup build && meson compile -C build)")
+    if not fusermount_available():
+        pytest.skip("FUSE is not available here (/dev/fuse or fusermount3 missing)")
+    extra = ["--kernel-version", run_config.kernel_override] if run_config.kernel_override else []
+    m = SimfsMount(run_config.simfs, fpath, extra)
+    try:
+        mnt = m.start()
+    except SimfsError as ex:
+        pytest.fail(f"could not start simfs: {ex}", pytrace=False)
+    try:
+        e = Env("sim", Sysfs(mnt), topo, kernel_for(), True, True,
+                f"simfs --topology {fixture_name}", ModuleControl(run_config.simfs, mnt))
+        collector.note_env(mod.__name__, e)
+        yield e
+    finally:
+        m.stop()
+
+
+@pytest.fixture
+def fs(env) -> Sysfs:
+    return env.fs
+
+
+@pytest.fixture
+def topo(env) -> Topology:
+    return env.topo
+
+
+@pytest.fixture
+def kver(env) -> KernelVersion:
+    return env.kver
+
+
+@pytest.fixture
+def chk(env) -> Checker:
+    return Checker(env.fs, writable=env.writable)
+
+
+@pytest.fixture
+def undo(env):
+    """Restore stack; requesting it means the scenario changes the target."""
+    if not env.writable:
+        pytest.skip("this scenario changes the target; on a host it runs only with "
+                    "--allow-changes (and the resources it needs)")
+    u = Undo(env.fs)
+    yield u
+    errors = u.run()
+    if errors:
+        pytest.fail("could not restore the target:\n  " + "\n  ".join(errors), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _version_and_safety_gates(request):
+    """Apply the kernel(min, max) marker and the ap_exclusive gate."""
+    if "env" not in request.fixturenames:
+        return
+    m = request.node.get_closest_marker("kernel")
+    needs_env = m is not None or request.node.get_closest_marker("ap_exclusive") is not None
+    if not needs_env:
+        return
+    e: Env = request.getfixturevalue("env")
+    if m is not None:
+        lo, hi = m.kwargs.get("min"), m.kwargs.get("max")
+        why = m.kwargs.get("why", "")
+        if lo and not e.kver.at_least(lo):
+            pytest.skip(f"applies to kernels >= {lo}; target is {e.kver}. {why}".strip())
+        if hi and e.kver.at_least(hi):
+            pytest.skip(f"applies to kernels < {hi}; target is {e.kver}. {why}".strip())
+    if request.node.get_closest_marker("ap_exclusive") and not e.ap_exclusive:
+        pytest.skip("rewrites the whole apmask/aqmask; on a host only with --ap-exclusive")
+
+
+# --------------------------------------------------------------------------- soft checks
+
+def _doc_parts(fn):
+    doc = (fn.__doc__ or "").strip()
+    rule, _, source = doc.partition("Source:")
+    rule = " ".join(rule.split())
+    source = " ".join(source.split())
+    return rule, source
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Run a scenario, then fail it if any soft check failed (listing them all)."""
+    fn = pyfuncitem.obj
+    args = {a: pyfuncitem.funcargs[a] for a in pyfuncitem._fixtureinfo.argnames}
+    chk: Optional[Checker] = pyfuncitem.funcargs.get("chk")
+    rule, source = _doc_parts(fn)
+    pyfuncitem.user_properties.append(("rule", rule))
+    pyfuncitem.user_properties.append(("source", source))
+    aborted = None
+    try:
+        fn(**args)
+    except ChangesNotAllowed as e:
+        pytest.skip(f"this scenario writes ({e}); on a host it needs --allow-changes")
+    except ScenarioAbort as e:
+        if chk is None:
+            raise
+        aborted = str(e)
+    finally:
+        if chk is not None:
+            pyfuncitem.user_properties.append(
+                ("checks", json.dumps([c.as_dict() for c in chk.checks])))
+    if aborted is not None:
+        pytest.fail(f"{aborted}\n{chk.summary()}", pytrace=False)
+    if chk is not None and chk.failed:
+        pytest.fail(chk.summary(), pytrace=False)
+    return True
+
+
+# --------------------------------------------------------------------------- known gaps
+
+def pytest_collection_modifyitems(config, items):
+    rc = _run_config(config)
+    if rc.kind != "sim":
+        return
+    for item in items:
+        key = item.nodeid.split("conformance/")[-1]
+        reason = known_gaps.KNOWN_GAPS.get(key)
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason="simfs: " + reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_properties(record_testsuite_property, run_config):
+    record_testsuite_property("target", run_config.kind + (f":{run_config.root}"
+                                                          if run_config.kind == "path" else ""))
+    if run_config.kernel_override:
+        record_testsuite_property("kernel", run_config.kernel_override)
