@@ -168,6 +168,13 @@ class Sysfs:
         except OSError:
             return None
 
+    def size(self, path: str) -> Optional[int]:
+        """st_size (sysfs: 4096 for attributes, a binary attribute's own size), or None."""
+        try:
+            return os.lstat(self.real(path)).st_size
+        except OSError:
+            return None
+
     def driver(self, devpath: str) -> Optional[str]:
         """Basename of a device's ``driver`` link, or None when unbound."""
         r = self.readlink(devpath.rstrip("/") + "/driver")
