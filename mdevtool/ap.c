@@ -290,7 +290,12 @@ static void note_guest(const struct ap_run *r)
 
 	if (r->c->sys.dry_run || ap_read_mdev(&r->c->sys, r->uuid, &m))
 		return;
-	if (idset_empty(&m.apm) || idset_empty(&m.aqm))
+	if (idset_empty(&m.apm) != idset_empty(&m.aqm)) {
+		note_msg("the matrix has %s yet, so the guest gets no APQN; add some with mdevtool ap "
+			 "assign %s", idset_empty(&m.apm) ? "no adapter" : "no domain", r->uuid);
+		return;
+	}
+	if (idset_empty(&m.apm))
 		return;
 	ma = m.apm;
 	idset_andnot(&ma, &m.gapm);
@@ -309,7 +314,7 @@ static void print_result(const struct ap_run *r)
 	ap_format_matrix(&r->apm, &r->aqm, " ", buf, sizeof(buf));
 	fprintf(stderr, "mdevtool: mdev %s matrix: %s\n", r->uuid, buf[0] ? buf : "(empty)");
 	if (!idset_empty(&r->adm)) {
-		ap_format_matrix(&(struct idset){ { 0 } }, &r->adm, " ", buf, sizeof(buf));
+		ap_format_domains(&r->adm, " ", buf, sizeof(buf));
 		fprintf(stderr, "mdevtool: control domains: %s\n", buf);
 	}
 	note_guest(r);
@@ -610,11 +615,15 @@ int cmd_ap_remove(struct ctx *c)
 		idset_andnot(&give_d, &kept_d);
 		if (!idset_empty(&kept_a) || !idset_empty(&kept_d)) {
 			char ka[ITEMS_BUF] = "", kd[ITEMS_BUF] = "";
+			unsigned int id;
+			size_t la = 0, ld = 0;
 
-			format_mask_items(&kept_a, ' ', ka, sizeof(ka));
-			format_mask_items(&kept_d, ' ', kd, sizeof(kd));
-			note_msg("kept out of the masks because another mdev uses them: adapters [%s] "
-				 "domains [%s]", ka, kd);
+			idset_for_each(id, &kept_a)
+				la += (size_t)snprintf(ka + la, sizeof(ka) - la, " %02x", id);
+			idset_for_each(id, &kept_d)
+				ld += (size_t)snprintf(kd + ld, sizeof(kd) - ld, " %04x", id);
+			note_msg("left out of the masks because another mdev still uses them: adapters%s, "
+				 "domains%s", la ? ka : " none", ld ? kd : " none");
 		}
 		ret = write_mask(&r, true, &give_a, '+');
 		if (!ret)

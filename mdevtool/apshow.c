@@ -175,7 +175,7 @@ int cmd_ap_show(struct ctx *c)
 	for (size_t i = 0; i < n; i++) {
 		char buf[1024];
 
-		ap_format_matrix(&(struct idset){ { 0 } }, &v[i].adm, " ", buf, sizeof(buf));
+		ap_format_domains(&v[i].adm, " ", buf, sizeof(buf));
 		printf("  %c  mdev %s%s%s\n", mdev_letter(i), v[i].uuid, buf[0] ? ", control domains " : "",
 		       buf);
 	}

@@ -190,3 +190,21 @@ void ap_format_matrix(const struct idset *apm, const struct idset *aqm, const ch
 			APPEND("%s%02x.%04x", used ? sep : "", a, d);
 #undef APPEND
 }
+
+void ap_format_domains(const struct idset *s, const char *sep, char *buf, size_t size)
+{
+	size_t used = 0;
+	unsigned int d;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	/* As control_domains shows them: "%04x". */
+	idset_for_each(d, s) {
+		int n = snprintf(buf + used, size - used, "%s%04x", used ? sep : "", d);
+
+		if (n < 0 || (size_t)n >= size - used)
+			return;
+		used += (size_t)n;
+	}
+}

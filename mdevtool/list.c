@@ -121,7 +121,7 @@ int cmd_list(struct ctx *c)
 
 			ap_format_matrix(&am.apm, &am.aqm, " ", buf, sizeof(buf));
 			printf("    matrix           %s\n", buf[0] ? buf : "(empty)");
-			ap_format_matrix(&(struct idset){ { 0 } }, &am.adm, " ", buf, sizeof(buf));
+			ap_format_domains(&am.adm, " ", buf, sizeof(buf));
 			printf("    control domains  %s\n", buf[0] ? buf : "(none)");
 			ap_format_matrix(&am.gapm, &am.gaqm, " ", buf, sizeof(buf));
 			printf("    guest matrix     %s\n", buf[0] ? buf : "(empty)");

@@ -94,6 +94,9 @@ int ap_find_holder(const struct ap_mdev *v, size_t n, const char *self, const st
 void ap_format_matrix(const struct idset *apm, const struct idset *aqm, const char *sep, char *buf,
 		      size_t size);
 
+/* Print "0004 00ab": a domain list as control_domains shows it. */
+void ap_format_domains(const struct idset *s, const char *sep, char *buf, size_t size);
+
 /* errors.c: print "mdevtool: <sentence>" and the failed command. */
 void report_write(const struct ctx *c, const char *rel, const char *value, const struct why *w, int err);
 /* Run the undo journal after a failure; the exit code to return. */
