@@ -145,8 +145,8 @@ def test_p1_subchannels_at_boot(fs, chk):
 
 
 def test_p1_chp0_00(fs, chk):
-    """Section "DIR /sys/devices/css0/chp0.00": QEMU's channel path shows chid and chid_external
-    empty (0 bytes: no valid CHID), cmg and shared "unknown\n", configure failing EOPNOTSUPP at
+    """Section "DIR /sys/devices/css0/chp0.00": QEMU's channel path has the eleven files with
+    their modes; cmg and shared show "unknown\n", configure failing EOPNOTSUPP at
     read, esc and speed_bps "0\n", status "online\n", type "32\n", an empty uevent and a 64-byte
     binary util_string without text.
 
