@@ -1,4 +1,12 @@
-"""``python3 -m conformance compare A.xml B.xml``: list every scenario where two runs differ.
+"""Entry points of the conformance suite.
+
+``python3 -m conformance run [pytest options and suite options]``
+    Run the whole suite (pytest on this directory), e.g.
+    ``/usr/bin/python3 -m conformance run --target=host --report-dir=out``.  Equivalent to
+    ``python3 -m pytest conformance ...`` but immune to pytest's quirk that an option value
+    placed before the test path hides the path (and with it this suite's options).
+
+``python3 -m conformance compare A.xml B.xml``: list every scenario where two runs differ.
 
 A and B are JUnit XML files written by runs of this suite (``--junitxml`` or
 ``--report-dir``), e.g. one against simfs and one against a real host.  The
@@ -16,10 +24,18 @@ from .report import compare
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m conformance")
     sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run", help="run the suite: python3 -m conformance run [pytest/suite options]",
+                   add_help=False)
     c = sub.add_parser("compare", help="list every scenario where two JUnit results differ")
     c.add_argument("a", metavar="A.xml")
     c.add_argument("b", metavar="B.xml")
     c.add_argument("-o", "--output", help="write the markdown here instead of stdout")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "run":
+        import os
+        import pytest
+        here = os.path.dirname(os.path.abspath(__file__))
+        return int(pytest.main([here, "-p", "no:cacheprovider"] + argv[1:]))
     args = ap.parse_args(argv)
     if args.cmd == "compare":
         if args.output:

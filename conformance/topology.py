@@ -226,16 +226,18 @@ def load_fixture(path: str) -> Topology:
 
 
 def fixture_present_in(topo: Topology, fs: Sysfs) -> Optional[str]:
-    """None if the tree holds the fixture's devices, else the first missing path."""
-    for s in topo.subchannels:
-        p = f"/sys/bus/css/devices/{s.schid}"
+    """None if the tree is the fixture's machine, else the first missing path.
+
+    The machine is recognised by its subchannels (or, without any, its AP cards): a tree
+    that has them but lacks something else is that machine behaving wrongly, which is for
+    the scenarios to report, not a reason to skip them.
+    """
+    paths = [f"/sys/bus/css/devices/{s.schid}" for s in topo.subchannels]
+    if not paths and topo.ap:
+        paths = [f"/sys/bus/ap/devices/{c.name}" for c in topo.ap.cards]
+    for p in paths:
         if not fs.exists(p):
             return p
-    if topo.ap:
-        for c in topo.ap.cards:
-            p = f"/sys/bus/ap/devices/{c.name}"
-            if not fs.exists(p):
-                return p
     return None
 
 
