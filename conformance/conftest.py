@@ -18,7 +18,7 @@ import pytest
 from . import known_gaps
 from .checks import ChangesNotAllowed, Checker, ScenarioAbort
 from .report import Collector
-from .sysfs import Sysfs
+from .sysfs import ReadOnlyTarget, Sysfs
 from .target import (DEFAULT_KERNEL, DEFAULT_SIMFS, KernelVersion, ModuleControl, SimfsError,
                      SimfsMount, Undo, fusermount_available)
 from .topology import Topology, discover_host, find_fixture, fixture_present_in, load_fixture
@@ -50,9 +50,10 @@ def pytest_addoption(parser):
                 help="host: an AP queue (hex, e.g. 05.0047) whose adapter and domain the suite "
                      "may take from the host drivers; repeat (two adapters x two domains "
                      "cover every vfio_ap scenario)")
-    g.addoption("--ap-exclusive", action="store_true", default=False,
-                help="host: the suite may rewrite the whole apmask/aqmask (moves every queue "
-                     "of the system for a moment); only on a dedicated test system")
+    g.addoption("--exclusive", action="store_true", default=False,
+                help="host: the system is dedicated to the test, so bus-wide settings may change "
+                     "for a moment: whole apmask/aqmask rewrites (every queue of the system "
+                     "moves), ap_domain, config_time, css drivers_autoprobe")
     g.addoption("--report-dir", default=None, metavar="DIR",
                 help="write report.md, report.html, results.json (and junit.xml unless "
                      "--junitxml is given) into DIR")
@@ -62,8 +63,9 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "kernel(min=None, max=None, why=''): scenario applies "
                             "only to kernels >= min (and < max)")
-    config.addinivalue_line("markers", "ap_exclusive: rewrites whole AP masks; on a host "
-                            "it needs --ap-exclusive")
+    config.addinivalue_line("markers", "exclusive: changes bus-wide settings (whole AP "
+                            "masks, ap_domain, drivers_autoprobe ...); on a host it needs "
+                            "--exclusive")
     # The JUnit XML carries each scenario's rule, source and checks as testcase properties
     # (for "python3 -m conformance compare"); only the xunit1 flavour keeps them.  Set it for
     # this run unless an ini file chose a family (no ini file of our own: running with
@@ -91,7 +93,7 @@ class RunConfig:
     simfs: str
     kernel_override: Optional[str]
     allow_changes: bool
-    ap_exclusive: bool
+    exclusive: bool
     ccw: List[str]
     ccw_qdio: List[str]
     apqn: List[str]
@@ -114,7 +116,7 @@ def _run_config(config) -> RunConfig:
     return RunConfig(kind=kind, root=root, simfs=config.getoption("--simfs"),
                      kernel_override=config.getoption("--kernel-version"),
                      allow_changes=(kind != "host") or config.getoption("--allow-changes"),
-                     ap_exclusive=(kind != "host") or config.getoption("--ap-exclusive"),
+                     exclusive=(kind != "host") or config.getoption("--exclusive"),
                      ccw=config.getoption("--ccw"), ccw_qdio=config.getoption("--ccw-qdio"),
                      apqn=[f"{int(a, 16):02x}.{int(d, 16):04x}"
                            for a, d in (q.split(".") for q in apqn)])
@@ -133,7 +135,7 @@ class Env:
     topo: Topology
     kver: KernelVersion
     writable: bool
-    ap_exclusive: bool
+    exclusive: bool
     label: str
     modules: ModuleControl = None
 
@@ -145,11 +147,11 @@ def env(request, run_config: RunConfig):
     fixture_name = getattr(mod, "TOPOLOGY", "spec8.json")
     collector: Collector = request.config._conformance
     if run_config.kind == "host":
-        fs = Sysfs("/sys")
+        fs = Sysfs("/sys", writable=run_config.allow_changes)
         topo = discover_host(fs, run_config.ccw, run_config.ccw_qdio, run_config.apqn)
         kv = KernelVersion(run_config.kernel_override or platform.release(),
                            "--kernel-version" if run_config.kernel_override else "uname -r")
-        e = Env("host", fs, topo, kv, run_config.allow_changes, run_config.ap_exclusive,
+        e = Env("host", fs, topo, kv, run_config.allow_changes, run_config.exclusive,
                 "host /sys", ModuleControl())
         collector.note_env(mod.__name__, e)
         yield e
@@ -237,11 +239,11 @@ def undo(env):
 
 @pytest.fixture(autouse=True)
 def _version_and_safety_gates(request):
-    """Apply the kernel(min, max) marker and the ap_exclusive gate."""
+    """Apply the kernel(min, max) marker and the exclusive gate."""
     if "env" not in request.fixturenames:
         return
     m = request.node.get_closest_marker("kernel")
-    needs_env = m is not None or request.node.get_closest_marker("ap_exclusive") is not None
+    needs_env = m is not None or request.node.get_closest_marker("exclusive") is not None
     if not needs_env:
         return
     e: Env = request.getfixturevalue("env")
@@ -252,8 +254,9 @@ def _version_and_safety_gates(request):
             pytest.skip(f"applies to kernels >= {lo}; target is {e.kver}. {why}".strip())
         if hi and e.kver.at_least(hi):
             pytest.skip(f"applies to kernels < {hi}; target is {e.kver}. {why}".strip())
-    if request.node.get_closest_marker("ap_exclusive") and not e.ap_exclusive:
-        pytest.skip("rewrites the whole apmask/aqmask; on a host only with --ap-exclusive")
+    if request.node.get_closest_marker("exclusive") and not (e.exclusive and e.writable):
+        pytest.skip("changes bus-wide settings; on a host only with --allow-changes --exclusive "
+                    "(a system dedicated to the test)")
 
 
 # --------------------------------------------------------------------------- soft checks
@@ -278,7 +281,7 @@ def pytest_pyfunc_call(pyfuncitem):
     aborted = None
     try:
         fn(**args)
-    except ChangesNotAllowed as e:
+    except (ChangesNotAllowed, ReadOnlyTarget) as e:
         pytest.skip(f"this scenario writes ({e}); on a host it needs --allow-changes")
     except ScenarioAbort as e:
         if chk is None:

@@ -63,11 +63,21 @@ WriteResult = Optional[Err]
 ReadResult = Union[bytes, Err]
 
 
-class Sysfs:
-    """File operations on one target tree."""
+class ReadOnlyTarget(Exception):
+    """A write was attempted on a target opened read-only (a host without --allow-changes)."""
 
-    def __init__(self, root: str = "/sys"):
+
+class Sysfs:
+    """File operations on one target tree.
+
+    ``writable=False`` (a real host without ``--allow-changes``) makes every write raise
+    :class:`ReadOnlyTarget` before anything is opened: the last line of the host-safety
+    defence, below the scenario-level gates.
+    """
+
+    def __init__(self, root: str = "/sys", writable: bool = True):
         self.root = os.path.abspath(root)
+        self.writable = writable
 
     # -- paths -------------------------------------------------------------
     def real(self, path: str) -> str:
@@ -85,6 +95,8 @@ class Sysfs:
         """One store.  Returns None on success, else Err('open'|'write'|'short', ...)."""
         if isinstance(data, str):
             data = data.encode()
+        if not self.writable:
+            raise ReadOnlyTarget(path)
         try:
             fd = os.open(self.real(path), os.O_WRONLY)
         except OSError as e:

@@ -1,7 +1,7 @@
 """AP bus: bus attributes, apmask/aqmask grammar and ownership, probe gating, cards, queues.
 
 Spec §4 and §8.3; kernel drivers/s390/crypto/{ap_bus.c,ap_card.c,ap_queue.c,zcrypt_card.c,
-zcrypt_queue.c}.  Mask syntax scenarios rewrite whole masks (marked ap_exclusive).
+zcrypt_queue.c}.  Scenarios that rewrite whole masks or other bus-wide settings are marked exclusive.
 """
 
 import re
@@ -316,7 +316,7 @@ GRAMMAR = [
 ]
 
 
-@pytest.mark.ap_exclusive
+@pytest.mark.exclusive
 @pytest.mark.parametrize("name,mfile,start,data,err,result", GRAMMAR, ids=[g[0] for g in GRAMMAR])
 def test_mask_grammar(fs, topo, chk, undo, name, mfile, start, data, err, result):
     """apmask/aqmask writes: a first character other than +/- means an absolute hex value
@@ -410,6 +410,7 @@ def test_probe_gating_and_bind_order(fs, topo, chk, undo):
     chk.write(f"{AP}/drivers/vfio_ap/unbind", reserved + "\n", ENODEV, note="not bound to vfio_ap")
 
 
+@pytest.mark.exclusive
 def test_ap_domain(fs, topo, chk, undo):
     """ap_domain (sscanf %i) accepts a domain <= ap_max_domain_id whose bit is set in aqmask and
     reads it back; above the maximum, or with the aqmask bit clear, it is EINVAL.
@@ -433,6 +434,7 @@ def test_ap_domain(fs, topo, chk, undo):
     chk.read(p, f"{d1}\n".encode())
 
 
+@pytest.mark.exclusive
 def test_config_time_poll_timeout_poll_thread(fs, topo, chk, undo):
     """config_time takes 5..120 (else EINVAL); poll_timeout rejects values above 120 s in ns and
     non-numbers; poll_thread is a kstrtobool (else EINVAL).

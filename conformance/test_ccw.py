@@ -13,6 +13,11 @@ from .topology import need
 AREA = "ccw devices"
 TOPOLOGY = "spec8.json"
 
+
+@pytest.fixture(autouse=True)
+def _has_ccw_bus(fs):
+    need(fs.exists("/sys/bus/ccw"), "the target has no ccw bus (not an s390 system)")
+
 DEV_FILES = ["availability", "cmb_enable", "cutype", "devtype", "driver", "modalias", "online",
              "subsystem", "uevent"]
 

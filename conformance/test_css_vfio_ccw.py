@@ -15,6 +15,11 @@ from .topology import need
 AREA = "css / vfio_ccw"
 TOPOLOGY = "spec8.json"
 
+
+@pytest.fixture(autouse=True)
+def _has_css_bus(fs):
+    need(fs.exists("/sys/bus/css"), "the target has no css bus (not an s390 system)")
+
 IO_SUB_FILES = ["chpids", "dev_busid", "driver", "driver_override", "logging", "modalias",
                 "pimpampom", "subsystem", "type", "uevent", "vpm"]
 UNBOUND_FILES = ["chpids", "dev_busid", "driver_override", "modalias", "pimpampom", "subsystem",
@@ -304,6 +309,7 @@ def test_drivers_probe_rules(fs, topo, chk, undo):
              f"ccw device {s.device.busid} registered again", f"/sys/bus/ccw/devices/{s.device.busid}")
 
 
+@pytest.mark.exclusive
 def test_drivers_autoprobe_is_read_write(fs, chk, undo):
     """drivers_autoprobe reads "1\\n"; writing 0 makes it read "0\\n", and 1 restores it.
 
