@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import errno as E
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, List, Optional, Union
 
 from .sysfs import Err, Sysfs, show_bytes, wait_for

@@ -6,7 +6,7 @@ target produces them.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable
 
 from .checks import Checker
 from .sysfs import Sysfs, wait_for

@@ -17,7 +17,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 AREAS = OrderedDict([
     ("test_mdev_core", "mdev core"),

@@ -6,8 +6,8 @@ Spec §2.5 and §8.2.3; kernel drivers/s390/cio/{device.c,cmf.c}.
 import pytest
 
 from .checks import EACCES, EINVAL
-from .helpers import io_sch, keep_binding
-from .sysfs import open_err, wait_for
+from .helpers import keep_binding
+from .sysfs import open_err
 from .topology import need
 
 AREA = "ccw devices"
@@ -17,6 +17,7 @@ TOPOLOGY = "spec8.json"
 @pytest.fixture(autouse=True)
 def _has_ccw_bus(fs):
     need(fs.exists("/sys/bus/ccw"), "the target has no ccw bus (not an s390 system)")
+
 
 DEV_FILES = ["availability", "cmb_enable", "cutype", "devtype", "driver", "modalias", "online",
              "subsystem", "uevent"]

@@ -6,10 +6,10 @@ device.c,vfio_ccw_drv.c,vfio_ccw_ops.c}, drivers/base/{bus.c,dd.c,driver.c}.
 
 import pytest
 
-from .checks import (EACCES, EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, EPERM, EUSERS)
-from .helpers import (U4, U5, ccw_settle, ccw_type, create_ccw_mdev, fresh_uuids, io_sch,
+from .checks import EACCES, EBUSY, EINVAL, ENODEV, EPERM, EUSERS
+from .helpers import (U4, U5, ccw_type, create_ccw_mdev, fresh_uuids, io_sch,
                       keep_binding, qdio_sch, sch, sch_dev, to_vfio_ccw, unbind_sch)
-from .sysfs import Err, open_err, read_err
+from .sysfs import open_err, read_err
 from .topology import need
 
 AREA = "css / vfio_ccw"
@@ -19,6 +19,7 @@ TOPOLOGY = "spec8.json"
 @pytest.fixture(autouse=True)
 def _has_css_bus(fs):
     need(fs.exists("/sys/bus/css"), "the target has no css bus (not an s390 system)")
+
 
 IO_SUB_FILES = ["chpids", "dev_busid", "driver", "driver_override", "logging", "modalias",
                 "pimpampom", "subsystem", "type", "uevent", "vpm"]

@@ -7,10 +7,10 @@ the vfio_ccw parent serves the cross-parent UUID rule.
 
 import pytest
 
-from .checks import (EACCES, EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, EPERM, EUSERS)
+from .checks import EACCES, EEXIST, EINVAL, ENODEV, ENOENT, EPERM, EUSERS
 from .helpers import (AP_TYPE, MATRIX, MIXED, U1, U2, U3, U4, create_ap_mdev, create_ccw_mdev,
                       ccw_type, fresh_uuids, io_sch, need_vfio_ap, to_vfio_ccw)
-from .sysfs import open_err, write_err
+from .sysfs import open_err
 from .topology import need
 
 AREA = "mdev core"
@@ -336,6 +336,6 @@ def test_class_mdev_bus(fs, topo, chk, undo):
     chk.link("/sys/class/mdev_bus/matrix", "../../devices/vfio_ap/matrix")
     to_vfio_ccw(chk, undo, s)
     chk.link(f"/sys/class/mdev_bus/{s.schid}", f"../../devices/css0/{s.schid}")
-    chk.do(f"/sys/bus/css/drivers/vfio_ccw/unbind", s.schid + "\n")
+    chk.do("/sys/bus/css/drivers/vfio_ccw/unbind", s.schid + "\n")
     chk.absent(f"/sys/class/mdev_bus/{s.schid}")
     chk.isdir("/sys/class/mdev_bus")

@@ -9,7 +9,7 @@ import pytest
 
 from .checks import (EACCES, EADDRINUSE, EADDRNOTAVAIL, EBUSY, EINVAL, ENODEV, ENOENT, ERANGE)
 from .helpers import (AP, AP_TYPE, MATRIX, U1, U2, ap_config_show, apqn, create_ap_mdev,
-                      keep_masks, mask_hex, matrix_show, need_ap, need_vfio_ap, queue, release)
+                      mask_hex, matrix_show, need_ap, need_vfio_ap, queue, release)
 from .sysfs import open_err
 from .test_ap_masks import ids_of
 from .topology import need
