@@ -351,26 +351,28 @@ def test_same_value_is_a_no_op(fs, topo, chk, undo):
 
 
 def test_mask_write_refused_when_in_use(fs, topo, chk, undo):
-    """A mask write that would give an APQN held by an mdev back to the default drivers fails
-    with EBUSY and leaves the mask unchanged; an APQN stays non-default while either of its bits
-    is clear, so with the domain bit still clear the adapter can return to apmask; clearing bits
-    is never refused.
+    """A mask write fails with EBUSY, leaving the mask unchanged, only when an APQN held by an
+    mdev would really go back to the default drivers, i.e. when after the write both its adapter
+    is in apmask and its domain in aqmask.  So with U1 holding A.D (both released), "+A" to
+    apmask succeeds while D is still clear, and then "+D" to aqmask is EBUSY; with A clear
+    again, "+D" succeeds; an mdev holding A.D2 with D2 still in aqmask blocks "+A"; clearing
+    bits is never refused.
 
-    Source: drivers/s390/crypto/ap_bus.c (apmask_commit/aqmask_commit -> ap_drv->in_use), vfio_ap_ops.c (vfio_ap_mdev_resource_in_use); spec §4.3 step 4, §8.3.8, corrections 16, 17; oracle part 2 "apmask/aqmask change that would take in-use queues back"."""
+    Source: drivers/s390/crypto/ap_bus.c (apmask_commit/aqmask_commit: newly set bits checked through ap_drv->in_use(ap_perms.apm, ...)), vfio_ap_ops.c (vfio_ap_mdev_resource_in_use -> vfio_ap_mdev_verify_no_sharing); spec §4.3 step 4, §8.3.8, corrections 16, 17; oracle part 2 "apmask/aqmask change that would take in-use queues back" (+3 then +4)."""
     ap = need_ap(topo, adapters=2, domains=2)
     need_vfio_ap(fs)
-    a1 = ap.cards[0].id
+    a1, a2 = ap.cards[0].id, ap.cards[1].id
     d1, d2 = ap.usage_domains[0], ap.usage_domains[1]
     release(chk, undo, adapters=[a1], domains=[d1])
     m = create_ap_mdev(chk, undo, U1)
     chk.do(m + "/assign_adapter", f"{a1}\n")
     chk.do(m + "/assign_domain", f"{d1}\n")
+    chk.write(AP + "/apmask", f"+{a1}\n", None, note=f"domain {d1} still clear in aqmask")
+    chk.true(a1 in ids_of(fs.read(AP + "/apmask")), f"adapter {a1} is back in apmask")
+    chk.driver(queue(a1, d1), "vfio_ap", note=f"{apqn(a1, d1)} stays non-default")
     aq = fs.read(AP + "/aqmask")
     chk.write(AP + "/aqmask", f"+{d1}\n", EBUSY, note=f"{apqn(a1, d1)} is held by U1")
     chk.read(AP + "/aqmask", aq)
-    chk.write(AP + "/apmask", f"+{a1}\n", None, note=f"domain {d1} still clear in aqmask")
-    chk.true(a1 in ids_of(fs.read(AP + "/apmask")), f"adapter {a1} is back in apmask")
-    chk.driver(queue(a1, d1), "vfio_ap", note="still non-default")
     chk.write(AP + "/apmask", f"-{a1}\n", None, note="clearing is never refused")
     m2 = create_ap_mdev(chk, undo, U2)
     chk.do(m2 + "/assign_domain", f"{d2}\n")
@@ -378,7 +380,11 @@ def test_mask_write_refused_when_in_use(fs, topo, chk, undo):
     apm = fs.read(AP + "/apmask")
     chk.write(AP + "/apmask", f"+{a1}\n", EBUSY, note=f"{apqn(a1, d2)} (domain set in aqmask) held by U2")
     chk.read(AP + "/apmask", apm)
-    chk.write(AP + "/apmask", f"-{ap.cards[1].id}\n", None, note="clearing another adapter")
+    chk.write(AP + "/apmask", f"-{a2}\n", None, note="clearing another adapter")
+    chk.write(AP + "/aqmask", f"+{d1}\n", None, note=f"adapter {a1} is clear: {apqn(a1, d1)} stays "
+              "non-default")
+    chk.true(d1 in ids_of(fs.read(AP + "/aqmask")), f"domain {d1} is back in aqmask")
+    chk.driver(queue(a1, d1), "vfio_ap")
 
 
 def test_probe_gating_and_bind_order(fs, topo, chk, undo):

@@ -59,7 +59,7 @@ def test_type_directory(fs, chk):
 
 
 @pytest.mark.kernel(min="6.1", why="vfio-dev/vfioN appeared with struct device in vfio_device (v6.1)")
-def test_create_makes_every_link(fs, chk, undo):
+def test_create_makes_every_link(fs, kver, chk, undo):
     """Writing a UUID plus newline to create makes, before write returns, <parent>/<uuid>/ with
     remove, mdev_type, driver, subsystem, uevent (exactly DRIVER=<mdevdrv>), iommu_group and
     vfio-dev/vfioN, plus the type, bus, driver, iommu-group and class links, all relative; the
@@ -76,7 +76,8 @@ def test_create_makes_every_link(fs, chk, undo):
     chk.dir(m, ["remove", "mdev_type", "driver", "subsystem", "uevent", "iommu_group", "vfio-dev",
                 "assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain",
                 "assign_control_domain", "unassign_control_domain", "control_domains",
-                "matrix", "guest_matrix", "ap_config"], optional=["power"])
+                "matrix", "guest_matrix"] + (["ap_config"] if kver.at_least("6.9") else []),
+            optional=["power"], note="vfio_ap's files; ap_config since ~v6.9")
     chk.link(f"{AP_TYPE}/devices/{U1}", f"../../../{U1}")
     chk.link(f"/sys/bus/mdev/devices/{U1}", f"../../../devices/vfio_ap/matrix/{U1}")
     chk.link(f"{m}/mdev_type", "../mdev_supported_types/vfio_ap-passthrough")

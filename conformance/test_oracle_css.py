@@ -36,6 +36,11 @@ SUB_VFIO = ["chpids", "dev_busid", "driver", "driver_override", "mdev_supported_
 OPT = ["power"]
 
 
+# A transcript of 6.12.117 is ground truth for that kernel; other versions differ (EPERM
+# before 6.1, no parent/ before 6.3, no ap_config before ~6.9 ...), see the area modules.
+pytestmark = pytest.mark.kernel(min="6.12", why="replays a Linux 6.12.117 transcript")
+
+
 @pytest.fixture(autouse=True)
 def _replay_target(env):
     need(env.kind != "host", "the replay needs the oracle machine (simfs with oracle-css.json "
