@@ -133,6 +133,52 @@ class Sysfs:
             os.close(fd)
         return b"".join(chunks)
 
+    def pwrite(self, path: str, data: bytes, offset: int) -> WriteResult:
+        """One store written at a file offset (sysfs ignores the offset)."""
+        if not self.writable:
+            raise ReadOnlyTarget(path)
+        try:
+            fd = os.open(self.real(path), os.O_WRONLY)
+        except OSError as e:
+            return Err("open", e.errno)
+        try:
+            n = os.pwrite(fd, data, offset)
+        except OSError as e:
+            return Err("write", e.errno)
+        finally:
+            os.close(fd)
+        return None if n == len(data) else Err("short", n)
+
+    def open_close(self, path: str, truncate: bool = True) -> WriteResult:
+        """Open for writing (with O_TRUNC, as a shell's '>' does) and close without writing."""
+        if not self.writable:
+            raise ReadOnlyTarget(path)
+        try:
+            fd = os.open(self.real(path), os.O_WRONLY | (os.O_TRUNC if truncate else 0))
+        except OSError as e:
+            return Err("open", e.errno)
+        os.close(fd)
+        return None
+
+    def read_chunks(self, path: str, size: int) -> ReadResult:
+        """One open, then read(2) calls of ``size`` bytes until EOF (one show, served in parts)."""
+        try:
+            fd = os.open(self.real(path), os.O_RDONLY)
+        except OSError as e:
+            return Err("open", e.errno)
+        chunks = []
+        try:
+            while True:
+                buf = os.read(fd, size)
+                if not buf:
+                    break
+                chunks.append(buf)
+        except OSError as e:
+            return Err("read", e.errno)
+        finally:
+            os.close(fd)
+        return b"".join(chunks)
+
     def read_text(self, path: str, default: Optional[str] = None) -> Optional[str]:
         """Convenience for discovery: the value without its trailing newline."""
         r = self.read(path)

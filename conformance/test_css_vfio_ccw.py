@@ -452,3 +452,29 @@ def test_channel_path_status_writes(fs, topo, chk, undo):
     chk.write(p, b"2\n", EINVAL)
     chk.write(p, b"\n", None, note="blank input")
     chk.read(p, b"online\n")
+
+
+def test_sysfs_io_rules(fs, topo, chk, undo):
+    """sysfs I/O: a show read in 1-byte pieces gives the same bytes as one read; a store
+    ignores the file offset (pwrite at offset 100 stores the whole value); opening for writing
+    does not truncate or store anything by itself.
+
+    Source: fs/kernfs/file.c (kernfs_seq_show / seq_file reads, kernfs_fop_write_iter), fs/sysfs/file.c (sysfs_kf_write ignores pos); spec §0.1."""
+    s = io_sch(topo)
+    keep_binding(fs, undo, s)
+    p = sch(s.schid)
+    for f in ("chpids", "pimpampom", "uevent", "driver_override"):
+        whole = fs.read(f"{p}/{f}")
+        got = fs.read_chunks(f"{p}/{f}", 1)
+        chk.true(got == whole and isinstance(got, bytes), f"{f} read 1 byte at a time",
+                 repr(whole), repr(got), path=f"{p}/{f}")
+    r = fs.pwrite(p + "/driver_override", b"vfio_ccw\n", 100)
+    chk.true(r is None, "pwrite at offset 100 is one whole store", "success", str(r),
+             path=p + "/driver_override")
+    chk.read(p + "/driver_override", b"vfio_ccw\n")
+    r = fs.open_close(p + "/driver_override")
+    chk.true(r is None, "open(O_WRONLY|O_TRUNC) and close without writing", "success", str(r),
+             path=p + "/driver_override")
+    chk.read(p + "/driver_override", b"vfio_ccw\n", note="O_TRUNC stores nothing")
+    chk.write(p + "/driver_override", b"\n", None)
+    chk.read(p + "/driver_override", b"(null)\n")
