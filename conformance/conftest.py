@@ -99,6 +99,18 @@ class RunConfig:
     apqn: List[str]
 
 
+def _fstype(path: str) -> str:
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) > 2 and parts[1] == os.path.realpath(path):
+                    return parts[2]
+    except OSError:
+        pass
+    return ""
+
+
 def _run_config(config) -> RunConfig:
     t = config.getoption("--target")
     if t == "sim":
@@ -107,6 +119,10 @@ def _run_config(config) -> RunConfig:
         kind, root = "host", "/sys"
     elif t.startswith("path:"):
         kind, root = "path", os.path.abspath(t[5:])
+        if os.path.realpath(root) == "/sys" or os.path.ismount(root) and \
+                _fstype(root) == "sysfs":
+            raise pytest.UsageError("--target path: points at a real sysfs; use --target host, "
+                                    "which is read-only unless --allow-changes")
     else:
         raise pytest.UsageError(f"--target must be sim, host or path:DIR, not {t!r}")
     apqn = config.getoption("--apqn")
