@@ -304,6 +304,9 @@ def _check_key(x: dict, i: int) -> str:
     return f"{i}:{x['op']} {x['path']} {x.get('sent') or ''}"
 
 
+MAX_NOTES = 12
+
+
 def compare(a_path: str, b_path: str, out=sys.stdout) -> int:
     a, b = load_junit(a_path), load_junit(b_path)
     keys = list(a.keys()) + [k for k in b.keys() if k not in a]
@@ -315,18 +318,29 @@ def compare(a_path: str, b_path: str, out=sys.stdout) -> int:
             continue
         notes = []
         if ra["outcome"] != rb["outcome"]:
-            notes.append(f"outcome {ra['outcome']} vs {rb['outcome']}")
-        ca = {_check_key(x, i): x for i, x in enumerate(ra["checks"])}
-        cb = {_check_key(x, i): x for i, x in enumerate(rb["checks"])}
-        for ck in list(ca.keys()) + [x for x in cb if x not in ca]:
-            xa, xb = ca.get(ck), cb.get(ck)
-            if xa is None or xb is None:
-                notes.append(f"check `{ck.split(':', 1)[1]}` only in {'B' if xa is None else 'A'}")
-            elif xa["observed"] != xb["observed"]:
-                notes.append(f"{xa['op']} `{xa['path']}`"
-                             + (f" <- {xa['sent']}" if xa.get("sent") else "")
-                             + f": expected {xa['expected']}; A observed {xa['observed']}; "
-                               f"B observed {xb['observed']}")
+            note = f"outcome {ra['outcome']} vs {rb['outcome']}"
+            for side, r in (("A", ra), ("B", rb)):
+                if r["outcome"] in ("skipped", "xfailed") and r["message"]:
+                    note += f" ({side}: {r['message'][:200]})"
+            notes.append(note)
+        if ra["outcome"] != "skipped" and rb["outcome"] != "skipped":
+            ca = {_check_key(x, i): x for i, x in enumerate(ra["checks"])}
+            cb = {_check_key(x, i): x for i, x in enumerate(rb["checks"])}
+            cnotes = []
+            for ck in list(ca.keys()) + [x for x in cb if x not in ca]:
+                xa, xb = ca.get(ck), cb.get(ck)
+                if xa is None or xb is None:
+                    cnotes.append(f"check `{ck.split(':', 1)[1]}` only in {'B' if xa is None else 'A'}")
+                elif xa["observed"] != xb["observed"]:
+                    exp = (f"expected {xa['expected']}" if xa["expected"] == xb["expected"] else
+                           f"A expected {xa['expected']}, B expected {xb['expected']}")
+                    cnotes.append(f"{xa['op']} `{xa['path']}`"
+                                  + (f" <- {xa['sent']}" if xa.get("sent") else "")
+                                  + f": {exp}; A observed {xa['observed']}; "
+                                    f"B observed {xb['observed']}")
+            if len(cnotes) > MAX_NOTES:
+                cnotes = cnotes[:MAX_NOTES] + [f"... and {len(cnotes) - MAX_NOTES} more checks"]
+            notes += cnotes
         if notes:
             diffs.append((k, ra, rb, notes))
     w = out.write

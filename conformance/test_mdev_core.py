@@ -58,12 +58,12 @@ def test_type_directory(fs, chk):
     chk.dir(MATRIX + "/mdev_supported_types", ["vfio_ap-passthrough"])
 
 
-@pytest.mark.kernel(min="6.1", why="vfio-dev/vfioN appeared with struct device in vfio_device (v6.1)")
 def test_create_makes_every_link(fs, kver, chk, undo):
     """Writing a UUID plus newline to create makes, before write returns, <parent>/<uuid>/ with
     remove, mdev_type, driver, subsystem, uevent (exactly DRIVER=<mdevdrv>), iommu_group and
-    vfio-dev/vfioN, plus the type, bus, driver, iommu-group and class links, all relative; the
-    counter drops by one.  The group and vfio device numbers are the lowest free ones.
+    vfio-dev/vfioN (v6.1 and later), plus the type, bus, driver, iommu-group and class links, all
+    relative; the counter drops by one.  The group and vfio device numbers are the lowest free
+    ones.
 
     Source: drivers/vfio/mdev/mdev_core.c (mdev_device_create), mdev_sysfs.c, drivers/vfio/group.c (vfio_emulated group), drivers/vfio/vfio_main.c; spec §1.3, §8.1.1, corrections 7-9."""
     need_vfio_ap(fs)
@@ -73,11 +73,14 @@ def test_create_makes_every_link(fs, kver, chk, undo):
     vdev = _lowest_free(fs, "/sys/class/vfio-dev", "vfio")
     m = create_ap_mdev(chk, undo, U1)
     chk.isdir(m)
-    chk.dir(m, ["remove", "mdev_type", "driver", "subsystem", "uevent", "iommu_group", "vfio-dev",
-                "assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain",
+    vdir = kver.at_least("6.1")
+    chk.dir(m, ["remove", "mdev_type", "driver", "subsystem", "uevent", "iommu_group"]
+            + (["vfio-dev"] if vdir else []) + ["assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain",
                 "assign_control_domain", "unassign_control_domain", "control_domains",
                 "matrix", "guest_matrix"] + (["ap_config"] if kver.at_least("6.9") else []),
-            optional=["power"], note="vfio_ap's files; ap_config since ~v6.9")
+            optional=["power"] + ([] if vdir else ["vfio-dev"]),
+            note="vfio_ap's files; vfio-dev required from v6.1 (not asserted before), "
+                 "ap_config since ~v6.9")
     chk.link(f"{AP_TYPE}/devices/{U1}", f"../../../{U1}")
     chk.link(f"/sys/bus/mdev/devices/{U1}", f"../../../devices/vfio_ap/matrix/{U1}")
     chk.link(f"{m}/mdev_type", "../mdev_supported_types/vfio_ap-passthrough")
@@ -92,13 +95,15 @@ def test_create_makes_every_link(fs, kver, chk, undo):
     chk.link(f"/sys/bus/mdev/drivers/vfio_ap_mdev/{U1}", f"../../../../devices/vfio_ap/matrix/{U1}")
     chk.link(f"/sys/kernel/iommu_groups/{grp}/devices/{U1}",
              f"../../../../devices/vfio_ap/matrix/{U1}")
-    chk.dir(f"{m}/vfio-dev", [f"vfio{vdev}"])
-    chk.dir(f"{m}/vfio-dev/vfio{vdev}", ["device", "subsystem", "uevent"], optional=["power", "dev"])
-    chk.link(f"{m}/vfio-dev/vfio{vdev}/device", f"../../../{U1}")
-    chk.link(f"{m}/vfio-dev/vfio{vdev}/subsystem", "../../../../../../class/vfio-dev")
-    chk.mode(f"{m}/vfio-dev/vfio{vdev}/uevent", 0o644)
-    chk.link(f"/sys/class/vfio-dev/vfio{vdev}",
-             f"../../devices/vfio_ap/matrix/{U1}/vfio-dev/vfio{vdev}")
+    if vdir:
+        chk.dir(f"{m}/vfio-dev", [f"vfio{vdev}"])
+        chk.dir(f"{m}/vfio-dev/vfio{vdev}", ["device", "subsystem", "uevent"],
+                optional=["power", "dev"])
+        chk.link(f"{m}/vfio-dev/vfio{vdev}/device", f"../../../{U1}")
+        chk.link(f"{m}/vfio-dev/vfio{vdev}/subsystem", "../../../../../../class/vfio-dev")
+        chk.mode(f"{m}/vfio-dev/vfio{vdev}/uevent", 0o644)
+        chk.link(f"/sys/class/vfio-dev/vfio{vdev}",
+                 f"../../devices/vfio_ap/matrix/{U1}/vfio-dev/vfio{vdev}")
     chk.link(f"/sys/class/vfio/{grp}", f"../../devices/virtual/vfio/{grp}")
     chk.read(AP_TYPE + "/available_instances", f"{before - 1}\n".encode())
 
@@ -325,7 +330,6 @@ def test_mdev_bus_and_driver_files(fs, chk):
         chk.link(b + "/drivers/vfio_ccw_mdev/module", "../../../../module/vfio_ccw")
 
 
-@pytest.mark.kernel(min="6.1", why="the class is registered at mdev load since v6.5 and in 6.1.y stable")
 def test_class_mdev_bus(fs, topo, chk, undo):
     """/sys/class/mdev_bus holds one relative link per registered parent (matrix ->
     ../../devices/vfio_ap/matrix, a vfio_ccw subchannel -> ../../devices/css0/<sch>); a parent's
