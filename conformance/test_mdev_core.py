@@ -77,10 +77,11 @@ def test_create_makes_every_link(fs, kver, chk, undo):
     chk.dir(m, ["remove", "mdev_type", "driver", "subsystem", "uevent", "iommu_group"]
             + (["vfio-dev"] if vdir else []) + ["assign_adapter", "unassign_adapter", "assign_domain", "unassign_domain",
                 "assign_control_domain", "unassign_control_domain", "control_domains",
-                "matrix", "guest_matrix"] + (["ap_config"] if kver.at_least("6.9") else []),
+                "matrix"] + (["guest_matrix"] if kver.at_least("6.0") else [])
+            + (["ap_config"] if kver.at_least("6.9") else []),
             optional=["power"] + ([] if vdir else ["vfio-dev"]),
             note="vfio_ap's files; vfio-dev required from v6.1 (not asserted before), "
-                 "ap_config since ~v6.9")
+                 "guest_matrix since v6.0, ap_config since ~v6.9")
     chk.link(f"{AP_TYPE}/devices/{U1}", f"../../../{U1}")
     chk.link(f"/sys/bus/mdev/devices/{U1}", f"../../../devices/vfio_ap/matrix/{U1}")
     chk.link(f"{m}/mdev_type", "../mdev_supported_types/vfio_ap-passthrough")
