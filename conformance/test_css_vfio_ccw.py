@@ -480,3 +480,23 @@ def test_sysfs_io_rules(fs, topo, chk, undo):
     chk.read(p + "/driver_override", b"vfio_ccw\n", note="O_TRUNC stores nothing")
     chk.write(p + "/driver_override", b"\n", None)
     chk.read(p + "/driver_override", b"(null)\n")
+
+
+@pytest.mark.exclusive
+def test_channel_path_vary_off_and_on(fs, topo, chk, undo):
+    """Writing off/on (any case) or 0/1 to a channel path's status varies it logically and
+    status reads "offline\\n" / "online\\n" afterwards.
+
+    Source: drivers/s390/cio/chp.c (chp_status_write -> s390_vary_chpid, chp_status_show); spec §2.7."""
+    need(topo.chpids, "needs channel paths in the topology")
+    p = f"/sys/devices/css0/{topo.chpids[-1].name}/status"
+    undo.push(f"status of {p}", lambda: None if fs.read(p) == b"online\n" else
+              (None if fs.write(p, b"on\n") is None else "could not vary the path on"))
+    chk.write(p, b"off\n", None)
+    chk.read(p, b"offline\n")
+    chk.write(p, b"ON\n", None, note="case-insensitive")
+    chk.read(p, b"online\n")
+    chk.write(p, b"0\n", None)
+    chk.read(p, b"offline\n")
+    chk.write(p, b"1\n", None)
+    chk.read(p, b"online\n")
