@@ -213,6 +213,41 @@ static int write_mask(struct ap_run *r, bool apmask, const struct idset *ids, ch
 }
 
 /*
+ * The masks work per adapter and per domain, so clearing adapter 5 and
+ * domain 4 also takes 05.* and *.0004 queues outside the matrix from the
+ * host's zcrypt drivers.  Say which, before doing it: the admin should not
+ * learn it from a host application that lost its queue.
+ */
+static void note_collateral(const struct ap_run *r, const struct idset *apm, const struct idset *aqm,
+			    const struct idset *ra, const struct idset *rd)
+{
+	char list[1024] = "", **names;
+	size_t n, used = 0, count = 0;
+
+	if (sysfs_list(&r->c->sys, AP_BUS "/devices", &names, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int a, d;
+
+		if (strlen(names[i]) != 7 || parse_apqn(names[i], &a, &d))
+			continue;
+		if (!idset_test(&r->apmask, a) || !idset_test(&r->aqmask, d))
+			continue;	/* not the host's now */
+		if (!idset_test(ra, a) && !idset_test(rd, d))
+			continue;	/* stays the host's */
+		if (idset_test(apm, a) && idset_test(aqm, d))
+			continue;	/* in the matrix: wanted */
+		count++;
+		if (used + 9 < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, " %s", names[i]);
+	}
+	sysfs_free_names(names, n);
+	if (count)
+		note_msg("apmask and aqmask work per adapter and per domain, so the host's zcrypt "
+			 "drivers also give up%s (they go to vfio_ap, free for any mdev)", list);
+}
+
+/*
  * Free the reserved APQNs of the matrix @apm x @aqm: those whose adapter is
  * in apmask and whose domain is in aqmask.
  */
@@ -225,6 +260,7 @@ static int free_apqns(struct ap_run *r, const struct idset *apm, const struct id
 	idset_and(&rd, &r->aqmask);
 	if (idset_empty(&ra) || idset_empty(&rd))
 		return 0;	/* nothing reserved: touch no mask */
+	note_collateral(r, apm, aqm, &ra, &rd);
 	ret = write_mask(r, true, &ra, '-');
 	if (!ret)
 		ret = write_mask(r, false, &rd, '-');
