@@ -28,10 +28,11 @@ from .topology import Topology, discover_host, find_fixture, fixture_present_in,
 
 def pytest_addoption(parser):
     g = parser.getgroup("conformance", "s390 sysfs conformance suite")
-    g.addoption("--target", default="sim", metavar="sim|host|path:DIR",
+    g.addoption("--target", default="sim", metavar="sim|host|path:DIR|host:DIR",
                 help="what to test: 'sim' (default) mounts simfs with each module's topology "
                      "fixture; 'path:DIR' uses an already mounted tree; 'host' uses the real /sys "
-                     "(read-only unless --allow-changes)")
+                     "(read-only unless --allow-changes); 'host:DIR' gives another root (e.g. a "
+                     "simfs mount) host semantics, to rehearse a host run")
     g.addoption("--simfs", default=os.environ.get("SIMFS", DEFAULT_SIMFS), metavar="PATH",
                 help="simfs binary for --target sim (default: $SIMFS, else "
                      "$SIMFS_BUILD_DIR/simfs/simfs, else build/simfs/simfs)")
@@ -117,6 +118,10 @@ def _run_config(config) -> RunConfig:
         kind, root = "sim", None
     elif t == "host":
         kind, root = "host", "/sys"
+    elif t.startswith("host:"):
+        # Host semantics (read-only unless --allow-changes, only the named resources,
+        # values discovered from the tree) on another root: to rehearse a host run on simfs.
+        kind, root = "host", os.path.abspath(t[5:])
     elif t.startswith("path:"):
         kind, root = "path", os.path.abspath(t[5:])
         if os.path.realpath(root) == "/sys" or os.path.ismount(root) and \
@@ -124,7 +129,7 @@ def _run_config(config) -> RunConfig:
             raise pytest.UsageError("--target path: points at a real sysfs; use --target host, "
                                     "which is read-only unless --allow-changes")
     else:
-        raise pytest.UsageError(f"--target must be sim, host or path:DIR, not {t!r}")
+        raise pytest.UsageError(f"--target must be sim, host, host:DIR or path:DIR, not {t!r}")
     apqn = config.getoption("--apqn")
     for q in apqn:
         if not re.fullmatch(r"[0-9a-fA-F]{1,2}\.[0-9a-fA-F]{1,4}", q):
@@ -163,12 +168,15 @@ def env(request, run_config: RunConfig):
     fixture_name = getattr(mod, "TOPOLOGY", "spec8.json")
     collector: Collector = request.config._conformance
     if run_config.kind == "host":
-        fs = Sysfs("/sys", writable=run_config.allow_changes)
+        fs = Sysfs(run_config.root, writable=run_config.allow_changes)
         topo = discover_host(fs, run_config.ccw, run_config.ccw_qdio, run_config.apqn)
-        kv = KernelVersion(run_config.kernel_override or platform.release(),
-                           "--kernel-version" if run_config.kernel_override else "uname -r")
+        if run_config.kernel_override or run_config.root != "/sys":
+            kv = KernelVersion(run_config.kernel_override or DEFAULT_KERNEL,
+                               "--kernel-version" if run_config.kernel_override else "default")
+        else:
+            kv = KernelVersion(platform.release(), "uname -r")
         e = Env("host", fs, topo, kv, run_config.allow_changes, run_config.exclusive,
-                "host /sys", ModuleControl())
+                f"host {run_config.root}", ModuleControl())
         collector.note_env(mod.__name__, e)
         yield e
         return

@@ -254,3 +254,85 @@ def test_compare_simfs_with_a_copy(simfs_copy, tmp_path):
                            str(tmp_path / "a" / "junit.xml")], cwd=REPO, capture_output=True,
                           text=True)
     assert same.returncode == 0 and "No differences" in same.stdout
+
+
+# ----------------------------------------------------------------------------- host safety
+
+HOST_RESOURCES = ["--ccw=0.0.0313", "--ccw=0.0.0314", "--ccw-qdio=0.0.0200",
+                  "--apqn=05.0004", "--apqn=05.0047", "--apqn=05.004b",
+                  "--apqn=06.0004", "--apqn=06.0047", "--apqn=06.004b"]
+
+
+def _snapshot(root: Path) -> dict:
+    """Every entry of a tree: link targets, directory marks, file bytes or the read errno."""
+    out = {}
+    for d, dirs, files in os.walk(root):
+        for n in dirs + files:
+            p = Path(d) / n
+            rel = str(p.relative_to(root))
+            if p.is_symlink():
+                out[rel] = "-> " + os.readlink(p)
+            elif p.is_dir():
+                out[rel] = "dir"
+            else:
+                try:
+                    out[rel] = p.read_bytes()
+                except OSError as e:
+                    out[rel] = f"errno {e.errno}"
+        dirs[:] = [x for x in dirs if not (Path(d) / x).is_symlink()]
+    return out
+
+
+@pytest.fixture
+def rehearsal_mount():
+    """A simfs of the section-8 machine to play a real host ('--target host:DIR')."""
+    _need_simfs()
+    mnt = Path(tempfile.mkdtemp(prefix="conformance-meta-host-"))
+    r = subprocess.run([str(SIMFS), "--topology", str(SPEC8), str(mnt)], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
+        if os.path.ismount(mnt):
+            subprocess.run(["fusermount3", "-u", "-z", str(mnt)], capture_output=True)
+        try:
+            mnt.rmdir()
+        except OSError:
+            pass
+
+
+def test_host_mode_changes_nothing_without_allow_changes(rehearsal_mount, tmp_path):
+    """Host semantics on a simfs mount: with resources named but no --allow-changes, every
+    scenario that would write is skipped with the reason, the read-only ones run and pass, and
+    the tree is byte for byte what it was."""
+    before = _snapshot(rehearsal_mount)
+    r = _run_suite(f"host:{rehearsal_mount}", tmp_path / "rep", extra=HOST_RESOURCES)
+    assert r.returncode == 0, r.stdout[-3000:]
+    res = _results(tmp_path / "rep")
+    assert any(x["outcome"] == "passed" for x in res.values())
+    skipped = [x for x in res.values() if x["outcome"] == "skipped"]
+    assert skipped and all(x["message"] for x in skipped)
+    assert any("--allow-changes" in x["message"] for x in skipped)
+    assert _snapshot(rehearsal_mount) == before
+
+
+def test_host_mode_restores_everything_it_changes(rehearsal_mount, tmp_path):
+    """Host semantics with --allow-changes --exclusive and every resource: the scenarios pass,
+    and afterwards the tree equals its snapshot except the AP bus scan counter (a write to
+    'scans' forces a scan, and a counter cannot be set back) and empty class directories under
+    devices/virtual that creating an mdev leaves behind (the kernel's, not a setting)."""
+    before = _snapshot(rehearsal_mount)
+    r = _run_suite(f"host:{rehearsal_mount}", tmp_path / "rep",
+                   extra=["--allow-changes", "--exclusive", *HOST_RESOURCES])
+    assert r.returncode == 0, r.stdout[-3000:]
+    res = _results(tmp_path / "rep")
+    ran = [k for k, x in res.items() if x["outcome"] == "passed"]
+    assert len(ran) > (100 if (rehearsal_mount / "bus" / "ap").exists() else 20), len(ran)
+    after = _snapshot(rehearsal_mount)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k)
+                     and not (k.startswith("devices/virtual/") and k not in before
+                              and after[k] == "dir"
+                              and not any(x.startswith(k + "/") for x in after)))
+    assert changed in ([], ["bus/ap/scans"]), changed[:20]
