@@ -333,6 +333,26 @@ def test_mask_grammar(fs, topo, chk, undo, name, mfile, start, data, err, result
     chk.read(path, mask_show(start if result is None else result))
 
 
+@pytest.mark.exclusive
+def test_empty_apmask_moves_every_queue(fs, topo, chk, undo):
+    """"echo > apmask" (a lone newline: zero digits) clears the whole mask and, before the write
+    returns, every queue of the machine moves to vfio_ap; all ones brings every queue back to
+    cex4queue.
+
+    Source: drivers/s390/crypto/ap_bus.c (apmask_store: hex2bitmap with no digits, ap_bus_revise_bindings); spec §4.3, §8.3.6; oracle part 2 ("echo '' > apmask")."""
+    ap = need_ap(topo)
+    need_vfio_ap(fs)
+    keep_masks(undo)
+    chk.write(AP + "/apmask", b"\n", None)
+    chk.read(AP + "/apmask", mask_show([]))
+    for a, d in _queues(ap):
+        chk.driver(queue(a, d), "vfio_ap")
+    chk.write(AP + "/apmask", mask_hex(ALL) + "\n", None)
+    aq = ids_of(fs.read(AP + "/aqmask"))
+    for a, d in _queues(ap):
+        chk.driver(queue(a, d), "cex4queue" if d in aq else "vfio_ap")
+
+
 def test_same_value_is_a_no_op(fs, topo, chk, undo):
     """Writing the value a mask already has succeeds and rebinds nothing.
 
