@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 	ret = 1;
 	if (fuse_opt_add_arg(&args, argv[0]) ||
 	    fuse_opt_add_arg(&args, "-o") ||
-	    fuse_opt_add_arg(&args, "fsname=simfs,subtype=simfs") ||
+	    fuse_opt_add_arg(&args, "fsname=sysfs,subtype=simfs") ||
 	    (opt.fuse_opts && (fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opt.fuse_opts))) ||
 	    (opt.debug && fuse_opt_add_arg(&args, "-d"))) {
 		fprintf(stderr, "simfs: out of memory\n");

@@ -92,15 +92,22 @@ class Mount:
         return pred()
 
 
+def _alive(pid):
+    """True while @pid runs; a zombie (exited, not yet reaped by its new parent) is dead."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def unmount(path, pid=None):
     subprocess.run(["fusermount3", "-u", str(path)], capture_output=True)
     if os.path.ismount(path):
         subprocess.run(["fusermount3", "-u", "-z", str(path)], capture_output=True)
     if pid:
-        for _ in range(200):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+        for _ in range(500):
+            if not _alive(pid):
                 return
             time.sleep(0.01)
         try:
