@@ -277,6 +277,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 {
 	struct simfs_fs *fs = fs_of(req);
 	struct attr_handle *h = (struct attr_handle *)(uintptr_t)fi->fh;
+	char out[SYSFS_PAGE_SIZE];
 	ssize_t n = 0;
 
 	count(fs, STAT_READ);
@@ -308,7 +309,13 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 	}
 	if ((size_t)(h->len - off) < size)
 		size = (size_t)(h->len - off);
-	fuse_reply_buf(req, h->buf + off, size);
+	/*
+	 * Reply from a copy: as soon as the kernel has the data the reader may
+	 * close, and the release (on another thread) frees h->buf while
+	 * fuse_reply_buf() has not yet returned.
+	 */
+	memcpy(out, h->buf + off, size);
+	fuse_reply_buf(req, out, size);
 }
 
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
