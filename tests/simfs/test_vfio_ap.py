@@ -7,13 +7,14 @@ default masks, the state the transcript has at that point); then the scenarios o
 run on the built-in default topology.
 """
 import os
+import subprocess
 
 import pytest
 
 from aphelp import (AP, EACCES, EADDRINUSE, EADDRNOTAVAIL, EBUSY, EINVAL, ENODEV, ENOENT, EOPNOTSUPP, ERANGE,
                     EUSERS, MATRIX, TYPE, U1, U2, create, driver_of, fixture_variant, full, mask,
                     mdev, mode, qdrv, replay)
-from conftest import start_simfs, unmount
+from conftest import SIMFS, start_simfs, unmount
 
 ZERO = "0x" + "0" * 64
 ZERO3 = f"{ZERO},{ZERO},{ZERO}\n".encode()
@@ -118,7 +119,10 @@ def test_oracle_release_apqns(oracle):
 
 def test_oracle_full_vfio_ap_sequence(oracle):
     """Every step from "release APQNs" to "remove", in the transcript's order."""
-    m = oracle
+    vfio_ap_steps(oracle)
+
+
+def vfio_ap_steps(m):
     release_apqns(m)
     u1, u2 = (lambda a: mdev(U1, a)), (lambda a: mdev(U2, a))
 
@@ -298,6 +302,88 @@ def test_oracle_full_vfio_ap_sequence(oracle):
         ("l", AP + "/devices/05.002a/driver", qdrv("cex4queue")),
         ("w", mdev(U1, "remove"), "1\n", ENOENT),
     ])
+
+
+def ctl(m, *args):
+    cp = subprocess.run([str(SIMFS), "ctl", str(m.path), *args], capture_output=True, text=True,
+                        timeout=30)
+    assert cp.returncode == 0, f"simfs ctl {' '.join(args)}: {cp.stdout}{cp.stderr}"
+    return cp.stdout
+
+
+def test_oracle_transcript_in_one_run(simfs_factory, tmp_path):
+    """The part-2 run as the kernel had it: zcrypt at boot, mask writes with no vfio_ap (queues
+    left driverless), insmod vfio vfio_iommu_type1 mdev vfio_ap, every vfio_ap step, then
+    "rmmod vfio_ap" with an mdev present."""
+    path = fixture_variant(tmp_path, "part2.json", modules={"vfio_ccw": False, "vfio_ap": False})
+    m = simfs_factory("--topology", path)
+    assert not m.exists("devices/vfio_ap")
+    assert not m.exists("class/mdev_bus")
+    # apmask/aqmask writes (no vfio_ap loaded): a queue taken from cex4queue has no driver.
+    replay(m, [
+        ("w", AP + "/apmask", "-5\n", None),
+        ("l", AP + "/devices/05.0004/driver", None),
+        ("r", AP + "/bindings", b"2/4\n"),
+        ("w", AP + "/apmask", "+5\n", None),
+        ("l", AP + "/devices/05.0004/driver", qdrv("cex4queue")),
+        ("w", AP + "/aqmask", "0x0\n", None),
+        ("r", AP + "/bindings", b"0/4\n"),
+        ("w", AP + "/aqmask", "0x8\n", None),
+        ("w", AP + "/aqmask", "0x" + "f" * 64 + "\n", None),
+        ("r", AP + "/bindings", b"4/4 (complete)\n"),
+        ("w", AP + "/ap_domain", "42\n", None),
+        ("w", AP + "/ap_domain", "4\n", None),
+    ])
+    # LOAD vfio_ap
+    for mod in ("vfio", "vfio_iommu_type1", "mdev", "vfio_ap"):
+        ctl(m, "insmod", mod)
+    assert m.ls("devices/vfio_ap") == ["matrix", "module", "uevent"]
+    assert m.ls("class/mdev_bus") == ["matrix"]
+    assert m.ls("bus/mdev/drivers") == ["vfio_ap_mdev"]
+    assert m.read(MATRIX + "/uevent") == b"DRIVER=vfio_ap\n"
+    assert m.ls(AP + "/drivers/vfio_ap") == ["bind", "module", "uevent", "unbind"]
+    vfio_ap_steps(m)
+    # rmmod vfio_ap
+    replay(m, [
+        ("w", AP + "/apmask", "-5\n", None),
+        ("w", TYPE + "/create", U1 + "\n", None),
+    ])
+    ctl(m, "rmmod", "vfio_ap")
+    assert not m.exists("devices/vfio_ap")
+    assert not m.exists("bus/matrix")
+    assert not m.exists("module/vfio_ap")
+    assert not m.exists("bus/mdev/devices/" + U1)
+    assert m.ls("class/mdev_bus") == []
+    replay(m, [
+        ("l", AP + "/devices/03.0004/driver", qdrv("cex4queue")),
+        ("l", AP + "/devices/03.002a/driver", qdrv("cex4queue")),
+        ("l", AP + "/devices/05.0004/driver", None),
+        ("l", AP + "/devices/05.002a/driver", None),
+        ("r", AP + "/bindings", b"2/4\n"),
+    ])
+    # FINAL: mdev, vfio_iommu_type1, vfio, zcrypt_cex4, zcrypt, rng_core
+    for mod in ("mdev", "vfio_iommu_type1", "vfio", "zcrypt_cex4", "zcrypt", "rng_core"):
+        assert m.exists("module/" + mod), mod
+    # insmod again: the driverless queues outside the default masks are bound at once.
+    ctl(m, "insmod", "vfio_ap")
+    assert driver_of(m, "05.0004") == qdrv("vfio_ap")
+    assert m.read(TYPE + "/available_instances") == b"65536\n"
+
+
+def test_mask_uevents(sysfs):
+    """A changed mask announces itself on /sys/devices/ap (the value keeps its newline);
+    writing the value the mask already has sends nothing (§8.3.7)."""
+    m = sysfs
+    last = ctl(m, "uevents").strip().splitlines()
+    seq = int([l for l in last if not l.startswith(" ")][-1].split()[0])
+    assert m.write(AP + "/apmask", "0x" + "f" * 64 + "\n") is None
+    assert ctl(m, "uevents", str(seq)).strip() == ""
+    assert m.write(AP + "/apmask", "-5\n") is None
+    out = ctl(m, "uevents", str(seq))
+    assert f"change /devices/ap\n  APMASK={full({5}).decode()}" in out
+    # The queues moved: unbind from cex4queue, bind to vfio_ap, in that order.
+    assert out.index("unbind /devices/ap/card05/05.0004") < out.index("bind /devices/ap/card05/05.0004\n  DEVTYPE=ap_queue\n  DRIVER=vfio_ap")
+    assert out.index("DRIVER=vfio_ap") < out.index("APMASK=")
 
 
 def test_oracle_ap_config_range_check(oracle):
