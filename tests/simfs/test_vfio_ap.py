@@ -772,3 +772,42 @@ def test_topology_ccw_mdev(simfs_factory, tmp_path):
     path.write_text(json.dumps(data))
     err = _start_fails(tmp_path, path)
     assert "mdevs[0].parent: 0.0.9999 is neither \"matrix\" nor a subchannel" in err
+
+
+# ---- spec §8.1 (the mdev core, on the matrix parent) ---------------------------------------
+
+def test_8_1_mdev_core_on_matrix(sysfs):
+    m = sysfs
+    U3 = "33333333-4444-5555-6666-777777777777"
+    assert create(m, U1) is None
+    replay(m, [
+        ("l", TYPE + "/devices/" + U1, "../../../" + U1),
+        ("l", "bus/mdev/devices/" + U1, "../../../devices/vfio_ap/matrix/" + U1),
+        ("l", mdev(U1, "mdev_type"), "../mdev_supported_types/vfio_ap-passthrough"),
+        ("l", mdev(U1, "driver"), "../../../../bus/mdev/drivers/vfio_ap_mdev"),
+        ("r", TYPE + "/available_instances", b"65535\n"),
+    ])
+    assert m.exists(mdev(U1, "iommu_group"))
+    assert m.write(TYPE + "/create", U2.upper()) is None              # printf, 36 bytes
+    assert m.exists(mdev(U2))
+    assert m.write(TYPE + "/create", U3[:35]) == EINVAL
+    assert m.write(TYPE + "/create", U3 + "\n\n") == EINVAL
+    assert m.write(TYPE + "/create", "zzzzzzzz" + U3[8:]) == EINVAL
+    assert not m.exists(mdev(U3))
+    assert create(m, U1) == 17
+    # UUIDs are global: the same one on a vfio_ccw parent is EEXIST too.
+    assert m.write("bus/css/drivers/io_subchannel/unbind", "0.0.0313\n") is None
+    assert m.write("bus/css/drivers/vfio_ccw/bind", "0.0.0313\n") is None
+    assert m.write("devices/css0/0.0.0313/mdev_supported_types/vfio_ccw-io/create", U1 + "\n") == 17
+    assert m.read(TYPE + "/create") == EACCES
+    assert m.write(TYPE + "/name", "x\n") == EACCES
+    replay(m, [
+        ("w", mdev(U1, "remove"), "0\n", None),
+        ("w", mdev(U1, "remove"), "abc\n", EINVAL),
+        ("w", mdev(U1, "remove"), "1\n", None),
+        ("r", TYPE + "/available_instances", b"65535\n"),
+        ("w", mdev(U1, "remove"), "1\n", ENOENT),
+        ("w", "bus/mdev/drivers/vfio_ap_mdev/bind", U2 + "\n", ENODEV),
+    ])
+    assert not m.exists("bus/mdev/devices/" + U1)
+    assert not m.exists(TYPE + "/devices/" + U1)
