@@ -16,6 +16,14 @@ struct topology;
 int ap_bus_init(struct sim *sim, const struct topology *topo);
 void ap_bus_exit(struct sim *sim);
 
+/*
+ * insmod rng_core zcrypt zcrypt_cex4 / rmmod them (ap_bus_init() loads
+ * them): registers cex4card and cex4queue, which take the cards and the
+ * queues the masks give the host; unloading leaves those without a driver.
+ */
+int zcrypt_init(struct sim *sim);
+void zcrypt_exit(struct sim *sim);
+
 /* insmod vfio_ap / rmmod vfio_ap. */
 int vfio_ap_init(struct sim *sim);
 void vfio_ap_exit(struct sim *sim);

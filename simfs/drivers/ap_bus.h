@@ -13,6 +13,7 @@
 
 #include "../driver_core.h"
 #include "../parse.h"
+#include "ap.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -152,9 +153,5 @@ bool ap_apqn_in_matrix_owned_by_def_drv(const struct ap_bus *ap, const struct ap
 					unsigned int *apqi);
 void ap_send_online_uevent(struct device *dev, bool online);
 void ap_send_config_uevent(struct device *dev, bool config);
-
-/* zcrypt.c: insmod/rmmod of rng_core, zcrypt and zcrypt_cex4. */
-int zcrypt_init(struct sim *sim);
-void zcrypt_exit(struct sim *sim);
 
 #endif /* SIMFS_AP_BUS_H */
