@@ -6,7 +6,7 @@ Every refusal must leave the tree byte-identical, masks included.
 """
 import pytest
 
-from conftest import ALL_F, U1, U2, U3, diff, has_ap
+from .mdevtool_helpers import ALL_F, U1, U2, U3, diff, has_ap
 
 MATRIX = "devices/vfio_ap/matrix"
 

@@ -4,7 +4,7 @@ Default topology: subchannel 0.0.0313 with DASD 0.0.2b09 (offline), 0.0.0314
 with DASD 0.0.2b0a (online), QDIO subchannel 0.0.0200 with OSA 0.0.f500.
 Every refusal is checked to leave the tree byte-identical.
 """
-from conftest import U1, U2, diff
+from .mdevtool_helpers import U1, U2, diff
 
 SCH = "bus/css/devices/0.0.0313"
 

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import MDEVTOOL, REPO, U1
+from .mdevtool_helpers import MDEVTOOL, REPO, U1
 
 COMMANDS = [["list"], ["types"], ["ccw", "create"], ["ccw", "remove"], ["ap", "create"],
             ["ap", "assign"], ["ap", "unassign"], ["ap", "remove"], ["ap", "show"],
