@@ -149,21 +149,26 @@ int cmd_ap_show(struct ctx *c)
 	}
 
 	printf("APQNs: rows are adapters, columns are usage domains (hex)\n\n");
-	printf("adapter        ");
+	printf("adapter       ");
 	idset_for_each(d, &cols)
-		printf("%02x ", d);
+		printf(" %02x", d);
 	putchar('\n');
 	idset_for_each(a, &rows) {
-		printf("  %02x %-10s ", a, h->type[a]);
+		char line[AP_IDS * 3 + 32];
+		size_t len;
+
+		len = (size_t)snprintf(line, sizeof(line), "  %02x %-10s", a, h->type[a]);
 		idset_for_each(d, &cols) {
 			char cl[4];
 
 			cell(h, v, n, a, d, cl);
 			any_q |= cl[0] == '?';
 			any_bang |= cl[1] == '!';
-			printf("%s ", cl);
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %s", cl);
 		}
-		putchar('\n');
+		while (len && line[len - 1] == ' ')
+			line[--len] = '\0';
+		printf("%s\n", line);
 	}
 	printf("\n  H  reserved for the host's zcrypt drivers (adapter in apmask and domain in aqmask)\n");
 	printf("  .  free: bound to vfio_ap, in no mdev\n");

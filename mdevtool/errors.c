@@ -175,10 +175,15 @@ static void explain_assign(const struct why *w, int err, char *buf, size_t size)
 			    "for you)", what, w->id, mask, w->id, root(w), mask);
 		return;
 	case EADDRINUSE:
-		if (w->holder)
+		if (w->holder) {
+			unsigned int a = 0, d = 0;
+
+			if (!w->apqn || sscanf(w->apqn, "%x.%x", &a, &d) != 2)
+				a = d = 0;
 			say(buf, size, "APQN %s already belongs to mdev %s, and an APQN can be in one mdev "
-			    "only; unassign it there first (mdevtool ap unassign %s --apqn %s) or choose "
-			    "another %s", str(w->apqn, "?"), w->holder, w->holder, str(w->apqn, "?"), what);
+			    "only; free it there first (mdevtool ap unassign %s --domain %u, or --adapter "
+			    "%u) or choose another %s", str(w->apqn, "?"), w->holder, w->holder, d, a, what);
+		}
 		else
 			say(buf, size, "%s %d would give this mdev an APQN that another mdev already holds; "
 			    "mdevtool ap show tells which, unassign it there first", what, w->id);
