@@ -70,7 +70,7 @@ static int find_sch_by_busid(const struct sysfs *s, const char *busid, char *sch
  */
 static int resolve_sch(const struct sysfs *s, const char *arg, char sch[BUSID_STRLEN])
 {
-	char id[BUSID_STRLEN], rel[PATH_MAX], devsch[64] = "";
+	char id[BUSID_STRLEN], rel[PATH_MAX], devsch[BUSID_STRLEN] = "";
 	struct busid b;
 	bool is_sch;
 
