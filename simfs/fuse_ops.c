@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 struct attr_handle {
 	struct kn *kn;
@@ -71,6 +72,9 @@ static void fill_stat(struct simfs_fs *fs, const struct kn *kn, struct stat *st)
 	st->st_ino = kn_ino(kn, &fs->sim->kfs);
 	st->st_mode = kn->mode;
 	st->st_nlink = kn->type == KN_DIR ? 2 + kn->nr_subdirs : 1;
+	/* Owned by the simulated machine's root: the user who mounted it (root, as a rule). */
+	st->st_uid = getuid();
+	st->st_gid = getgid();
 	st->st_blksize = SYSFS_PAGE_SIZE;
 	st->st_atim = st->st_mtim = st->st_ctim = fs->boot_time;
 	if (kn->type == KN_ATTR)
@@ -207,7 +211,9 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 /*
  * kernfs_fop_open(): write access needs a store and a write bit, read
  * access a show and a read bit -- for root as well.  Other users are also
- * held to the mode bits (owner and group root).
+ * held to the mode bits (owner and group root).  The user who mounted the
+ * tree is its root: a non-root mount (simfs run in a user namespace, where
+ * that user is root) can then configure its own simulated machine.
  */
 static int attr_open_check(fuse_req_t req, const struct kn *kn, int flags)
 {
@@ -221,8 +227,8 @@ static int attr_open_check(fuse_req_t req, const struct kn *kn, int flags)
 		return -EACCES;
 	if (want_read && (!(mode & 0444) || !kn->attr.attr->show))
 		return -EACCES;
-	if (ctx->uid != 0) {
-		unsigned int bits = ctx->gid == 0 ? (mode >> 3) & 7 : mode & 7;
+	if (ctx->uid != 0 && ctx->uid != getuid()) {
+		unsigned int bits = ctx->gid == 0 || ctx->gid == getgid() ? (mode >> 3) & 7 : mode & 7;
 
 		if ((want_read && !(bits & 4)) || (want_write && !(bits & 2)))
 			return -EACCES;
