@@ -729,17 +729,22 @@ static void end_leftovers(const struct ns_id *ns, pid_t daemon, bool *daemon_rea
 {
 	int n = signal_namespace(ns, 0);
 	long long start;
+	bool killed = false;
 
 	if (!n)
 		return;
 	msg("ending %d process%s the command left running", n, n == 1 ? "" : "es");
 	signal_namespace(ns, SIGTERM);
 	start = now_ms();
-	while (signal_namespace(ns, 0)) {
+	while ((n = signal_namespace(ns, 0))) {
 		reap_orphans(daemon, daemon_reaped);
-		if (now_ms() - start > LEFTOVER_GRACE_MS) {
+		if (!killed && now_ms() - start > LEFTOVER_GRACE_MS) {
 			signal_namespace(ns, SIGKILL);
-			start = now_ms();
+			killed = true;
+		} else if (killed && now_ms() - start > 5 * LEFTOVER_GRACE_MS) {
+			/* Unkillable (stuck in the kernel): the namespace outlives us. */
+			msg("warning: %d process%s of the command cannot be ended", n, n == 1 ? "" : "es");
+			break;
 		}
 		sleep_ms(10);
 	}
