@@ -10,6 +10,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "fuse_ops.h"
+#include "record.h"
 #include "run.h"
 #include "sim.h"
 #include "topology.h"
@@ -37,6 +38,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: simfs [OPTIONS] MOUNTPOINT\n"
 		"       simfs ctl MOUNTPOINT COMMAND [ARGS...]\n"
+		"       simfs record [--sysfs DIR] [-o FILE] [--keep-ids] [--kernel-version V]\n"
 		"       simfs run [--topology FILE] [--etc DIR] -- COMMAND [ARGS...]\n"
 		"       simfs shell [--topology FILE] [--etc DIR]\n"
 		"Mount a simulated s390x sysfs (css/vfio_ccw, AP/vfio_ap, mdev) at MOUNTPOINT.\n"
@@ -134,6 +136,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return simfs_ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return simfs_record_main(argc - 1, argv + 1);
 	if (argc > 1 && (!strcmp(argv[1], "run") || !strcmp(argv[1], "shell")))
 		return simfs_run_main(argc - 1, argv + 1);
 	clock_gettime(CLOCK_REALTIME, &fs.boot_time);

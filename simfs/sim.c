@@ -120,13 +120,20 @@ static int sim_boot_css(struct sim *sim, const struct topology *topo)
 		css->chp[t->id]->online = t->online;
 		css->chp[t->id]->configure = t->configure;
 	}
-	/* The ccw drivers are built in: register them before any device shows up. */
+	/*
+	 * The ccw drivers are built in: register them before any device shows
+	 * up.  A device whose driver is "none" stays without one.
+	 */
 	for (unsigned int i = 0; i < topo->nr_schs; i++) {
 		const struct ccw_device_id_info *id = &topo->schs[i].dev;
 
-		if (id->present && !ccw_driver_get(css, id->driver, id->auto_online))
+		if (id->present && strcmp(id->driver, "none") &&
+		    !ccw_driver_get(css, id->driver, id->auto_online))
 			return -ENOMEM;
 	}
+	for (unsigned int i = 0; i < topo->nr_ccw_drivers; i++)
+		if (!ccw_driver_get(css, topo->ccw_drivers[i], false))
+			return -ENOMEM;
 	/* Bindings come from the topology, not from autoprobe, while booting. */
 	css->css_bus.drivers_autoprobe = false;
 	for (unsigned int i = 0; i < topo->nr_schs; i++) {

@@ -39,6 +39,10 @@ static int fail(struct ctx *c, const char *field, const char *fmt, ...)
 	va_end(ap);
 	snprintf(c->err, c->errlen, "%s: %s%s%s: %s", c->source, c->path,
 		 *c->path && field ? "." : "", field ? field : "", msg);
+	/* One line, whatever a fixture's keys and strings hold (found by fuzz_topology). */
+	for (char *p = c->err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -EINVAL;
 }
 
@@ -275,8 +279,13 @@ static int parse_device(struct ctx *c, json_object *o, struct ccw_device_id_info
 	    (err = get_bool(c, o, "online", &id->online)) ||
 	    (err = get_bool(c, o, "auto_online", &id->auto_online)))
 		return err;
-	if (!*drv || strlen(drv) >= sizeof(id->driver))
+	/* It names a directory under bus/ccw/drivers (a '/' broke the tree; found by fuzz_topology). */
+	if (!*drv || strlen(drv) >= sizeof(id->driver) || strchr(drv, '/') || !strcmp(drv, ".") ||
+	    !strcmp(drv, ".."))
 		return fail(c, "driver", "\"%s\" is not a driver name", drv);
+	/* "none": no ccw driver takes the device, so nothing can set it online. */
+	if (!strcmp(drv, "none") && (id->online || id->auto_online))
+		return fail(c, id->online ? "online" : "auto_online", "a device without a driver cannot be online");
 	snprintf(id->driver, sizeof(id->driver), "%s", drv);
 	s = NULL;
 	if ((err = get_string(c, o, "availability", &s)))
@@ -379,10 +388,38 @@ static int parse_sch(struct ctx *c, json_object *o, struct topology *topo, struc
 	return 0;
 }
 
+/* ccw drivers that exist without a device naming them (dasd-fba on most hosts). */
+static int parse_ccw_drivers(struct ctx *c, json_object *arr, struct topology *topo)
+{
+	size_t n;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return fail(c, "ccw_drivers", "expected an array of driver names");
+	n = json_object_array_length(arr);
+	topo->ccw_drivers = calloc(n ? n : 1, sizeof(*topo->ccw_drivers));
+	if (!topo->ccw_drivers)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(arr, i);
+		const char *s;
+
+		if (!json_object_is_type(e, json_type_string))
+			return fail(c, "ccw_drivers", "element %zu is not a string", i);
+		s = json_object_get_string(e);
+		if (!*s || strlen(s) >= sizeof(*topo->ccw_drivers) || !strcmp(s, "none") || strchr(s, '/'))
+			return fail(c, "ccw_drivers", "\"%s\" is not a driver name", s);
+		for (unsigned int k = 0; k < topo->nr_ccw_drivers; k++)
+			if (!strcmp(topo->ccw_drivers[k], s))
+				return fail(c, "ccw_drivers", "%s is listed twice", s);
+		snprintf(topo->ccw_drivers[topo->nr_ccw_drivers++], sizeof(*topo->ccw_drivers), "%s", s);
+	}
+	return 0;
+}
+
 static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 {
 	static const char *const keys[] = {
-		"cssid", "real_cssid", "logging", "chpids", "subchannels", NULL,
+		"cssid", "real_cssid", "logging", "chpids", "subchannels", "ccw_drivers", NULL,
 	};
 	json_object *arr;
 	unsigned int v = 0xffffffff;
@@ -393,6 +430,8 @@ static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 	    (err = get_bool(c, o, "logging", &topo->logging_supported)))
 		return err;
 	topo->real_cssid = v == 0xffffffff ? -1 : (int)v;
+	if (json_object_object_get_ex(o, "ccw_drivers", &arr) && (err = parse_ccw_drivers(c, arr, topo)))
+		return err;
 
 	if (json_object_object_get_ex(o, "chpids", &arr)) {
 		size_t n;
@@ -454,9 +493,10 @@ static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 static int parse_card(struct ctx *c, json_object *o, const struct topo_ap *ap, struct topo_card *card)
 {
 	static const char *const keys[] = {
-		"id", "type", "functions", "depth", "max_msg_size", "config", "online", "raw_hwtype", NULL,
+		"id", "type", "functions", "depth", "max_msg_size", "config", "online", "raw_hwtype",
+		"serialnr", NULL,
 	};
-	const char *type = NULL, *fn = NULL;
+	const char *type = NULL, *fn = NULL, *serial = NULL;
 	int err = check_keys(c, o, keys);
 
 	if (err)
@@ -496,8 +536,18 @@ static int parse_card(struct ctx *c, json_object *o, const struct topo_ap *ap, s
 	    (err = get_uint(c, o, "max_msg_size", 1u << 24, &card->max_msg_size)) ||
 	    (err = get_uint(c, o, "raw_hwtype", 255, &card->raw_hwtype)) ||
 	    (err = get_bool(c, o, "config", &card->config)) ||
-	    (err = get_bool(c, o, "online", &card->online)))
+	    (err = get_bool(c, o, "online", &card->online)) ||
+	    (err = get_string(c, o, "serialnr", &serial)))
 		return err;
+	if (serial) {
+		size_t n = 0;
+
+		while (serial[n] > ' ' && serial[n] <= '~')
+			n++;
+		if (!n || serial[n] || n >= sizeof(card->serialnr))
+			return fail(c, "serialnr", "\"%s\" is not 1 to 16 printable characters", serial);
+		snprintf(card->serialnr, sizeof(card->serialnr), "%s", serial);
+	}
 	return 0;
 }
 
@@ -773,6 +823,7 @@ void topology_free(struct topology *topo)
 	for (unsigned int i = 0; i < topo->nr_schs; i++)
 		free(topo->schs[i].driver_override);
 	free(topo->schs);
+	free(topo->ccw_drivers);
 	free(topo->chps);
 	free(topo->ap.cards);
 	free(topo->mdevs);

@@ -39,6 +39,7 @@ struct topo_card {
 	uint32_t functions;
 	unsigned int depth, max_msg_size;
 	bool config, online;
+	char serialnr[17];		/* identifying: only in records made with --keep-ids */
 };
 
 struct topo_ap {
@@ -70,6 +71,8 @@ struct topology {
 	unsigned int nr_chps;
 	struct topo_sch *schs;
 	unsigned int nr_schs;
+	char (*ccw_drivers)[32];	/* registered even when no device names them */
+	unsigned int nr_ccw_drivers;
 	struct topo_ap ap;
 	struct topo_mdev *mdevs;
 	unsigned int nr_mdevs;
