@@ -94,6 +94,21 @@ def test_sys_is_simfs_inside_and_untouched_outside(tmpdir_env):
     assert_clean(tmpdir)
 
 
+def test_another_user_inside_reads_but_is_held_to_the_modes(tmpdir_env):
+    """As root the mount allows other users (allow_other): a command that drops
+    privileges still sees /sys, and simfs holds it to sysfs's modes."""
+    tmpdir, env = tmpdir_env
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv")
+    cp = simfs_run(["--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c",
+                    "cat /sys/bus/css/devices/0.0.0313/type; "
+                    "echo 0.0.0313 > /sys/bus/css/drivers_probe || echo refused"], env=env)
+    assert cp.returncode == 0, cp.stderr
+    assert cp.stdout == "0\nrefused\n"
+    assert "Permission denied" in cp.stderr
+    assert_clean(tmpdir)
+
+
 def test_topology_and_kernel_version_reach_the_daemon(tmpdir_env):
     tmpdir, env = tmpdir_env
     cp = simfs_run(["--topology", str(TOPOLOGY), "--kernel-version", "5.15", "--",
