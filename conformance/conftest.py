@@ -28,11 +28,16 @@ from .topology import Topology, discover_host, find_fixture, fixture_present_in,
 
 def pytest_addoption(parser):
     g = parser.getgroup("conformance", "s390 sysfs conformance suite")
-    g.addoption("--target", default="sim", metavar="sim|host|path:DIR|host:DIR",
+    g.addoption("--target", default="sim", metavar="sim|host|path:DIR|host:DIR|qemu|ssh:U@H",
                 help="what to test: 'sim' (default) mounts simfs with each module's topology "
                      "fixture; 'path:DIR' uses an already mounted tree; 'host' uses the real /sys "
                      "(read-only unless --allow-changes); 'host:DIR' gives another root (e.g. a "
-                     "simfs mount) host semantics, to rehearse a host run")
+                     "simfs mount) host semantics, to rehearse a host run; 'qemu' boots a real "
+                     "6.12 s390x kernel under qemu-system-s390x per module; 'ssh:USER@HOST[:ROOT]' "
+                     "is a real host over ssh, with host semantics (docs/qemu-target.md)")
+    g.addoption("--topology", default=None, metavar="FIXTURE",
+                help="topology fixture for the area modules (those written for spec8.json); "
+                     "default spec8.json, for --target qemu qemu-guest.json (the guest's machine)")
     g.addoption("--simfs", default=os.environ.get("SIMFS", DEFAULT_SIMFS), metavar="PATH",
                 help="simfs binary for --target sim (default: $SIMFS, else "
                      "$SIMFS_BUILD_DIR/simfs/simfs, else build/simfs/simfs)")
@@ -98,6 +103,7 @@ class RunConfig:
     ccw: List[str]
     ccw_qdio: List[str]
     apqn: List[str]
+    area_topology: Optional[str] = None
 
 
 def _fstype(path: str) -> str:
@@ -122,6 +128,10 @@ def _run_config(config) -> RunConfig:
         # Host semantics (read-only unless --allow-changes, only the named resources,
         # values discovered from the tree) on another root: to rehearse a host run on simfs.
         kind, root = "host", os.path.abspath(t[5:])
+    elif t == "qemu":
+        kind, root = "qemu", None
+    elif t.startswith("ssh:") and len(t) > 4:
+        kind, root = "ssh", t[4:]
     elif t.startswith("path:"):
         kind, root = "path", os.path.abspath(t[5:])
         if os.path.realpath(root) == "/sys" or os.path.ismount(root) and \
@@ -129,18 +139,22 @@ def _run_config(config) -> RunConfig:
             raise pytest.UsageError("--target path: points at a real sysfs; use --target host, "
                                     "which is read-only unless --allow-changes")
     else:
-        raise pytest.UsageError(f"--target must be sim, host, host:DIR or path:DIR, not {t!r}")
+        raise pytest.UsageError(f"--target must be sim, host, host:DIR, path:DIR, qemu or "
+                                f"ssh:USER@HOST[:ROOT], not {t!r}")
     apqn = config.getoption("--apqn")
     for q in apqn:
         if not re.fullmatch(r"[0-9a-fA-F]{1,2}\.[0-9a-fA-F]{1,4}", q):
             raise pytest.UsageError(f"--apqn wants A.D in hex (e.g. 05.0047), not {q!r}")
     return RunConfig(kind=kind, root=root, simfs=config.getoption("--simfs"),
                      kernel_override=config.getoption("--kernel-version"),
-                     allow_changes=(kind != "host") or config.getoption("--allow-changes"),
-                     exclusive=(kind != "host") or config.getoption("--exclusive"),
+                     allow_changes=(kind not in ("host", "ssh"))
+                     or config.getoption("--allow-changes"),
+                     exclusive=(kind not in ("host", "ssh")) or config.getoption("--exclusive"),
                      ccw=config.getoption("--ccw"), ccw_qdio=config.getoption("--ccw-qdio"),
                      apqn=[f"{int(a, 16):02x}.{int(d, 16):04x}"
-                           for a, d in (q.split(".") for q in apqn)])
+                           for a, d in (q.split(".") for q in apqn)],
+                     area_topology=config.getoption("--topology")
+                     or ("qemu-guest.json" if kind == "qemu" else None))
 
 
 @pytest.fixture(scope="session")
@@ -166,7 +180,13 @@ def env(request, run_config: RunConfig):
     """The target for one scenario module (a fresh simfs mount per module for 'sim')."""
     mod = request.module
     fixture_name = getattr(mod, "TOPOLOGY", "spec8.json")
+    if fixture_name == "spec8.json" and run_config.area_topology:
+        fixture_name = run_config.area_topology
     collector: Collector = request.config._conformance
+    if run_config.kind in ("qemu", "ssh"):     # remote targets: conformance/remote.py
+        from .remote import remote_env
+        yield from remote_env(request, run_config, collector, fixture_name, Env)
+        return
     if run_config.kind == "host":
         fs = Sysfs(run_config.root, writable=run_config.allow_changes)
         topo = discover_host(fs, run_config.ccw, run_config.ccw_qdio, run_config.apqn)

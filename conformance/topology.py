@@ -196,7 +196,9 @@ class Topology:
 def _dev(d: dict) -> CcwDevice:
     return CcwDevice(busid=d["devno"], cutype=d.get("cutype", "0000/00"),
                      devtype=d.get("devtype", "n/a"), driver=d.get("driver"),
-                     online=bool(d.get("online", False)))
+                     # a device its driver sets online by itself (virtio_ccw) reads online "1"
+                     # at boot: the QEMU guest's virtio devices (scripts/qemu-kernel)
+                     online=bool(d.get("online", False) or d.get("auto_online", False)))
 
 
 def load_fixture(path: str) -> Topology:
