@@ -27,6 +27,15 @@ uint64_t sim_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void sim_fix_tail(struct sim *sim)
+{
+	struct sim_work *w = sim->work;
+
+	while (w && w->next)
+		w = w->next;
+	sim->work_tail = w;
+}
+
 int sim_queue_work(struct sim *sim, unsigned int delay_ms,
 		   void (*fn)(struct sim *sim, void *arg, uint64_t cookie), void *arg, uint64_t cookie)
 {
@@ -38,10 +47,18 @@ int sim_queue_work(struct sim *sim, unsigned int delay_ms,
 	w->fn = fn;
 	w->arg = arg;
 	w->cookie = cookie;
+	/* Appending is the common case (equal delays); only earlier work walks the list. */
+	if (sim->work_tail && sim->work_tail->due_ms <= w->due_ms) {
+		sim->work_tail->next = w;
+		sim->work_tail = w;
+		return 0;
+	}
 	for (pp = &sim->work; *pp && (*pp)->due_ms <= w->due_ms; pp = &(*pp)->next)
 		;
 	w->next = *pp;
 	*pp = w;
+	if (!w->next)
+		sim->work_tail = w;
 	return 0;
 }
 
@@ -59,6 +76,7 @@ void sim_cancel_work(struct sim *sim, void *arg)
 			pp = &w->next;
 		}
 	}
+	sim_fix_tail(sim);
 }
 
 uint64_t sim_run_work(struct sim *sim, uint64_t now_ms)
@@ -67,6 +85,8 @@ uint64_t sim_run_work(struct sim *sim, uint64_t now_ms)
 		struct sim_work *w = sim->work;
 
 		sim->work = w->next;
+		if (!sim->work)
+			sim->work_tail = NULL;
 		w->fn(sim, w->arg, w->cookie);
 		free(w);
 	}

@@ -53,6 +53,7 @@ struct sim {
 	struct list_head buses, classes, modules;
 
 	struct sim_work *work;		/* sorted by due time */
+	struct sim_work *work_tail;	/* the last entry: most work is due after all queued work */
 	uint64_t now_ms;		/* set by whoever runs the work queue */
 
 	uint64_t uevent_seqnum;

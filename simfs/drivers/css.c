@@ -373,12 +373,15 @@ int css_add_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no, 
 
 	if (!sch)
 		return -ENOMEM;
-	arr = realloc(css->sch, (css->nr_sch + 1) * sizeof(*arr));
-	if (!arr) {
-		free(sch);
-		return -ENOMEM;
+	/* Grow by doubling: a whole machine has a quarter million subchannels. */
+	if (!(css->nr_sch & (css->nr_sch - 1))) {
+		arr = realloc(css->sch, (css->nr_sch ? css->nr_sch * 2 : 1) * sizeof(*arr));
+		if (!arr) {
+			free(sch);
+			return -ENOMEM;
+		}
+		css->sch = arr;
 	}
-	css->sch = arr;
 	sch->css = css;
 	sch->ssid = ssid;
 	sch->sch_no = sch_no;
