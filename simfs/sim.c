@@ -196,7 +196,13 @@ static int sim_bind_subchannels(struct sim *sim, const struct topology *topo, ch
 				 topo->source, i, t->driver);
 			return -EINVAL;
 		}
-		ret = css->css_bus.match(&sch->dev, drv) ? device_bind_driver(&sch->dev, drv) : -ENODEV;
+		/*
+		 * The binding is recorded state, not a probe: it may disagree with
+		 * the override (an override written after the bind never rebinds),
+		 * but the driver must still handle this kind of subchannel.
+		 */
+		ret = (container_of(drv, struct css_driver, drv)->subchannel_types & (1u << sch->st)) ?
+			device_bind_driver(&sch->dev, drv) : -ENODEV;
 		if (ret) {
 			snprintf(err, errlen, "%s: css.subchannels[%u].driver: %s refuses %s: %s",
 				 topo->source, i, t->driver, sch->dev.name, strerror(-ret));

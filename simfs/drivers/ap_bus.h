@@ -62,6 +62,7 @@ struct ap_card {
 	bool config, chkstop;
 	unsigned long long request_count;
 	bool zc_online;			/* zcrypt's online flag (kept after unbind) */
+	char serialnr[17];		/* empty: the card query failed (no serial shown) */
 	struct ap_queue *queues[AP_MASK_BITS];
 };
 

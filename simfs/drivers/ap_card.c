@@ -147,6 +147,7 @@ int ap_card_create(struct ap_bus *ap, const struct topo_card *t)
 	card->id = t->id;
 	card->hwtype = t->hwtype;
 	card->raw_hwtype = t->raw_hwtype;
+	snprintf(card->serialnr, sizeof(card->serialnr), "%s", t->serialnr);
 	card->depth = t->depth;
 	card->max_msg_size = t->max_msg_size;
 	card->functions = t->functions;

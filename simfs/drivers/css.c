@@ -64,9 +64,10 @@ static ssize_t status_show(void *obj, char *buf)
 }
 
 /*
- * chp_status_write(): sscanf "%5s"; blank input does nothing; "on..."/"1"
- * varies the path on, "off..."/"0" off (case-insensitive prefixes), the
- * rest is EINVAL.
+ * chp_status_write(): sscanf "%5s" -- the kernel's %s converts even an empty
+ * word, so a blank store is EINVAL (seen on a real 6.12 kernel, though the
+ * code reads as if it meant to ignore it); "on..."/"1" varies the path on,
+ * "off..."/"0" off (case-insensitive prefixes), the rest is EINVAL.
  */
 static ssize_t status_store(void *obj, const char *buf, size_t len)
 {
@@ -79,8 +80,6 @@ static ssize_t status_store(void *obj, const char *buf, size_t len)
 	while (i < len && buf[i] && !isspace((unsigned char)buf[i]) && n < 5)
 		cmd[n++] = buf[i++];
 	cmd[n] = '\0';
-	if (!n)
-		return (ssize_t)len;
 	if (!strncasecmp(cmd, "on", 2) || !strcmp(cmd, "1"))
 		chp->online = true;
 	else if (!strncasecmp(cmd, "off", 3) || !strcmp(cmd, "0"))
@@ -128,14 +127,19 @@ static ssize_t shared_show(void *obj, char *buf)
 	return sprintf(buf, "%s\n", to_chp(obj)->shared);
 }
 
+/* chp.c shows nothing at all (0 bytes) while the channel-path description has no valid CHID. */
 static ssize_t chid_show(void *obj, char *buf)
 {
-	return sprintf(buf, "%s\n", to_chp(obj)->chid);
+	const char *chid = to_chp(obj)->chid;
+
+	return *chid ? sprintf(buf, "%s\n", chid) : 0;
 }
 
 static ssize_t chid_external_show(void *obj, char *buf)
 {
-	return sprintf(buf, "%s\n", to_chp(obj)->chid_external);
+	const char *ext = to_chp(obj)->chid_external;
+
+	return *ext ? sprintf(buf, "%s\n", ext) : 0;
 }
 
 static ssize_t esc_show(void *obj, char *buf)

@@ -70,6 +70,11 @@ static void vfio_group_free(struct vfio_group *grp)
 	if (grp->dev.registered || grp->dev.name)
 		device_unregister(&grp->dev);
 	free(grp);
+	/* cleanup_glue_dir(): the class's directory under devices/virtual goes with its last device. */
+	if (core->virtual_vfio_dir && !core->virtual_vfio_dir->first) {
+		kernfs_remove(kr, core->virtual_vfio_dir);
+		core->virtual_vfio_dir = NULL;
+	}
 }
 
 static struct vfio_group *vfio_group_alloc(struct vfio_core *core)

@@ -102,10 +102,12 @@ static ssize_t card_load_show(void *obj, char *buf)
 	return sprintf(buf, "%d\n", 0);
 }
 
-/* A failed CCA query leaves the serial number empty. */
+/* The card's serial number from its CCA query; empty when the query failed. */
 static ssize_t cca_serialnr_show(void *obj, char *buf)
 {
-	return sprintf(buf, "\n");
+	struct ap_card *card = container_of((struct device *)obj, struct ap_card, dev);
+
+	return sprintf(buf, "%s\n", card->serialnr);
 }
 
 static ssize_t ep11_empty_show(void *obj, char *buf)
