@@ -17,10 +17,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,10 +113,44 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return 0;
 }
 
+/* fusermount3 -u -z PATH: detach a mount whatever holds it. */
+static int lazy_unmount(const char *path)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", "-u", "-z", path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 static int check_mountpoint(const char *path)
 {
+	struct statfs sfs;
 	struct stat st;
+	int tries = 0;
 
+	/*
+	 * A simfs that was killed (SIGKILL) leaves its mount behind, dead: every
+	 * request fails with ENOTCONN (ECONNABORTED while the connection is being
+	 * torn down).  statfs() asks the daemon every time (stat() may be answered
+	 * from the kernel's attribute cache).  Clear it, and say so.
+	 */
+	while (statfs(path, &sfs) && (errno == ENOTCONN || errno == ECONNABORTED) && tries++ < 8) {
+		const char *why = strerror(errno);
+
+		if (lazy_unmount(path)) {
+			fprintf(stderr, "simfs: %s: %s (a dead mount), and fusermount3 -u -z could not clear it\n",
+				path, why);
+			return -1;
+		}
+		fprintf(stderr, "simfs: %s: %s: cleared the dead mount of a daemon that was killed (fusermount3 -u -z)\n",
+			path, why);
+	}
 	if (stat(path, &st)) {
 		fprintf(stderr, "simfs: %s: %s\n", path, strerror(errno));
 		return -1;
@@ -131,7 +168,7 @@ int main(int argc, char **argv)
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct simfs_fs fs = { .timeout = 86400.0 };
 	struct topology topo;
-	char err[1024];
+	char err[1024], mnt[PATH_MAX];
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
@@ -146,6 +183,12 @@ int main(int argc, char **argv)
 		return ret == 1 ? 0 : 2;
 	if (check_mountpoint(opt.mountpoint))
 		return 1;
+	/* The daemon runs in /: a relative mount point would lose the control socket. */
+	if (!realpath(opt.mountpoint, mnt)) {
+		fprintf(stderr, "simfs: %s: %s\n", opt.mountpoint, strerror(errno));
+		return 1;
+	}
+	opt.mountpoint = mnt;
 
 	ret = opt.topology ? topology_load_file(opt.topology, &topo, err, sizeof(err))
 			   : topology_load_default(&topo, err, sizeof(err));
@@ -163,7 +206,8 @@ int main(int argc, char **argv)
 	ret = 1;
 	if (fuse_opt_add_arg(&args, argv[0]) ||
 	    fuse_opt_add_arg(&args, "-o") ||
-	    fuse_opt_add_arg(&args, "fsname=sysfs,subtype=simfs") ||
+	    /* The kernel checks the mode bits for everyone, as for sysfs (matters with allow_other). */
+	    fuse_opt_add_arg(&args, "fsname=sysfs,subtype=simfs,default_permissions") ||
 	    (opt.fuse_opts && (fuse_opt_add_arg(&args, "-o") || fuse_opt_add_arg(&args, opt.fuse_opts))) ||
 	    (opt.debug && fuse_opt_add_arg(&args, "-d"))) {
 		fprintf(stderr, "simfs: out of memory\n");
