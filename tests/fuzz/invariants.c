@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The invariant checker (see invariants.h).  It reads the model the way a
+ * reader of /sys does -- shows and link targets -- and parses what it reads
+ * with its own small parsers.
+ */
+#include "invariants.h"
+
+#include "driver_core.h"
+#include "kernfs.h"
+#include "sim.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct inv_stats inv_last_stats;
+
+/* Maximum instances per mdev type, by type directory name (the parent's own limit). */
+static const struct {
+	const char *type;
+	unsigned long max;
+} type_max[] = {
+	{ "vfio_ap-passthrough", 65536 },	/* MAX_ZDEV_ENTRIES_EXT */
+	{ "vfio_ccw-io", 1 },			/* one mdev per subchannel */
+};
+
+struct ctx {
+	struct sim *sim;
+	struct kernfs_root *kr;
+	char *why;
+	size_t whylen;
+	bool failed;
+	char *page;		/* page_buffer() */
+};
+
+static void fail(struct ctx *c, const struct kn *kn, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail(struct ctx *c, const struct kn *kn, const char *fmt, ...)
+{
+	char path[1024] = "";
+	size_t n;
+	va_list ap;
+
+	if (c->failed)
+		return;
+	c->failed = true;
+	if (kn && kernfs_path(kn, path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "(path too long)");
+	n = (size_t)snprintf(c->why, c->whylen, "%s%s", path, kn ? ": " : "");
+	if (n >= c->whylen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->why + n, c->whylen - n, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- text buffers ---------------------------------------------------------- */
+
+void inv_buf_free(struct inv_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static int buf_reserve(struct inv_buf *b, size_t more)
+{
+	if (b->len + more + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 65536;
+		char *p;
+
+		while (b->len + more + 1 > cap)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	return 0;
+}
+
+static int buf_add(struct inv_buf *b, const char *s, size_t len)
+{
+	if (buf_reserve(b, len))
+		return -ENOMEM;
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int buf_str(struct inv_buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+/* Printable ASCII as is (but '\\'), everything else as \xHH. */
+static int buf_escaped(struct inv_buf *b, const char *s, size_t len)
+{
+	if (buf_reserve(b, 4 * len))
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			b->p[b->len++] = (char)ch;
+		else
+			b->len += (size_t)sprintf(b->p + b->len, "\\x%02x", ch);
+	}
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* ---- reading the tree ---------------------------------------------------- */
+
+/*
+ * The page shows render into: exactly one page, so a show writing past it
+ * is caught by ASan; allocated once (a fresh one per call costs the
+ * fuzzers most of their time in page faults).
+ */
+static char *page_buffer(void)
+{
+	static char *page;
+
+	if (!page)
+		page = malloc(SYSFS_PAGE_SIZE);
+	return page;
+}
+
+/* One show into c->page; checks the contract: 0..PAGE_SIZE bytes, or a plain -errno. */
+static ssize_t do_show(struct ctx *c, struct kn *kn)
+{
+	ssize_t n;
+
+	n = kn->attr.attr->show(kn->attr.obj, c->page);
+	if (n > SYSFS_PAGE_SIZE || n < -4095)
+		fail(c, kn, "show returned %zd", n);
+	return n;
+}
+
+/* The show of @name under @dir as a C string in c->page, or NULL. */
+static const char *show_child(struct ctx *c, struct kn *dir, const char *name, ssize_t *lenp)
+{
+	struct kn *kn = kernfs_find(c->kr, dir, name);
+	ssize_t n;
+
+	if (!kn || kn->type != KN_ATTR || !kn->attr.attr->show)
+		return NULL;
+	n = do_show(c, kn);
+	if (n < 0 || n >= SYSFS_PAGE_SIZE) {
+		if (n >= SYSFS_PAGE_SIZE)
+			n = SYSFS_PAGE_SIZE - 1;
+		else
+			return NULL;
+	}
+	c->page[n] = '\0';
+	if (lenp)
+		*lenp = n;
+	return c->page;
+}
+
+static struct kn *link_child(struct ctx *c, struct kn *dir, const char *name)
+{
+	struct kn *kn = kernfs_find(c->kr, dir, name);
+
+	return kn && kn->type == KN_LINK ? kn->target : NULL;
+}
+
+/* ---- masks ------------------------------------------------------------- */
+
+struct mask {
+	uint8_t b[32];	/* bit 0 of the text (id 0) is the MSB of b[0] */
+};
+
+static bool mask_test(const struct mask *m, unsigned int id)
+{
+	return m->b[id / 8] & (0x80u >> (id % 8));
+}
+
+static void mask_set(struct mask *m, unsigned int id)
+{
+	m->b[id / 8] |= (uint8_t)(0x80u >> (id % 8));
+}
+
+static bool mask_intersects(const struct mask *a, const struct mask *b)
+{
+	for (size_t i = 0; i < sizeof(a->b); i++)
+		if (a->b[i] & b->b[i])
+			return true;
+	return false;
+}
+
+static bool mask_empty(const struct mask *m)
+{
+	for (size_t i = 0; i < sizeof(m->b); i++)
+		if (m->b[i])
+			return false;
+	return true;
+}
+
+/* "0x" and exactly 64 hex digits, as every mask show writes it; *end after it. */
+static int parse_mask64(const char *s, struct mask *m, const char **end)
+{
+	memset(m, 0, sizeof(*m));
+	if (s[0] != '0' || s[1] != 'x')
+		return -1;
+	s += 2;
+	for (unsigned int i = 0; i < 64; i++) {
+		int d;
+
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		d = isdigit((unsigned char)s[i]) ? s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10;
+		for (unsigned int bit = 0; bit < 4; bit++)
+			if (d & (8 >> bit))
+				mask_set(m, 4 * i + bit);
+	}
+	*end = s + 64;
+	return 0;
+}
+
+static bool hexname(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* ---- the structural checks ------------------------------------------------ */
+
+static void check_tree(struct ctx *c, struct kn *dir, size_t *count, int depth)
+{
+	uint32_t subdirs = 0;
+	struct kn *prev = NULL;
+
+	(*count)++;
+	if (depth > 64) {
+		fail(c, dir, "tree deeper than 64");
+		return;
+	}
+	for (struct kn *kn = dir->first; kn && !c->failed; kn = kn->next) {
+		if (kn->parent != dir)
+			fail(c, kn, "child does not point back at its parent");
+		if (kn->prev != prev)
+			fail(c, kn, "sibling list broken");
+		if (kn->removed)
+			fail(c, kn, "removed node still in the tree");
+		if (!kn->name[0] || strchr(kn->name, '/'))
+			fail(c, kn, "bad name \"%s\"", kn->name);
+		if (kernfs_find(c->kr, dir, kn->name) != kn)
+			fail(c, kn, "not found under its own name (hash or duplicate name)");
+		switch (kn->type) {
+		case KN_DIR:
+			subdirs++;
+			if ((kn->mode & 0170000) != 040000)
+				fail(c, kn, "directory mode %o", kn->mode);
+			check_tree(c, kn, count, depth + 1);
+			break;
+		case KN_ATTR:
+			(*count)++;
+			if ((kn->mode & 0170000) != 0100000)
+				fail(c, kn, "attribute mode %o", kn->mode);
+			if (!kn->attr.attr)
+				fail(c, kn, "attribute without ops");
+			else if (((kn->mode & 0444) && !kn->attr.attr->show) ||
+				 ((kn->mode & 0222) && !kn->attr.attr->store))
+				fail(c, kn, "mode %o promises an op the file does not have", kn->mode & 0777);
+			break;
+		case KN_LINK:
+			(*count)++;
+			break;
+		default:
+			fail(c, kn, "unknown node type %d", kn->type);
+		}
+		prev = kn;
+	}
+	if (!c->failed && dir->last != prev)
+		fail(c, dir, "last child pointer wrong");
+	if (!c->failed && dir->nr_subdirs != subdirs)
+		fail(c, dir, "nr_subdirs %u, counted %u", dir->nr_subdirs, subdirs);
+}
+
+/* The link's target is live, reachable from the root, and its text leads there. */
+static void check_link(struct ctx *c, struct kn *link)
+{
+	struct kn *t = link->target, *x, *cur;
+	char text[4096], *save = NULL, *comp;
+	int n;
+
+	if (!t) {
+		fail(c, link, "link without target");
+		return;
+	}
+	for (x = t; x->parent; x = x->parent) {
+		if (x->removed || kernfs_find(c->kr, x->parent, x->name) != x) {
+			fail(c, link, "target is not in the tree (removed: %d)", x->removed);
+			return;
+		}
+	}
+	if (x != c->kr->root) {
+		fail(c, link, "target is not below the root");
+		return;
+	}
+	n = kernfs_link_target(link, text, sizeof(text));
+	if (n <= 0) {
+		fail(c, link, "link text: %d", n);
+		return;
+	}
+	if ((size_t)n != strlen(text)) {
+		fail(c, link, "link text length %d for \"%s\"", n, text);
+		return;
+	}
+	cur = link->parent;
+	for (comp = strtok_r(text, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(comp, "..")) {
+			cur = cur->parent;
+			if (!cur) {
+				fail(c, link, "link text climbs above the root");
+				return;
+			}
+		} else {
+			if (cur->type != KN_DIR) {
+				fail(c, link, "link text passes through a non-directory");
+				return;
+			}
+			cur = kernfs_find(c->kr, cur, comp);
+			if (!cur) {
+				fail(c, link, "link text names a missing \"%s\"", comp);
+				return;
+			}
+		}
+	}
+	if (cur != t)
+		fail(c, link, "link text resolves elsewhere");
+}
+
+/* Call @fn for every node below @dir (not @dir itself), in tree order. */
+static void for_each_node(struct ctx *c, struct kn *dir, void (*fn)(struct ctx *, struct kn *, void *),
+			  void *arg)
+{
+	for (struct kn *kn = dir->first; kn && !c->failed; kn = kn->next) {
+		fn(c, kn, arg);
+		if (kn->type == KN_DIR)
+			for_each_node(c, kn, fn, arg);
+	}
+}
+
+static void visit_links(struct ctx *c, struct kn *kn, void *arg)
+{
+	unsigned int *links = arg;
+
+	if (kn->type == KN_LINK) {
+		(*links)++;
+		check_link(c, kn);
+	}
+}
+
+/* ---- driver core ---------------------------------------------------------- */
+
+static void check_driver_links(struct ctx *c)
+{
+	struct kn *bus = kernfs_find(c->kr, c->kr->root, "bus");
+
+	for (struct kn *b = bus ? bus->first : NULL; b && !c->failed; b = b->next) {
+		struct kn *devs = kernfs_find(c->kr, b, "devices");
+		struct kn *drvs = kernfs_find(c->kr, b, "drivers");
+
+		/* device -> driver -> device */
+		for (struct kn *l = devs ? devs->first : NULL; l && !c->failed; l = l->next) {
+			struct kn *dev, *drv, *back;
+
+			if (l->type != KN_LINK) {
+				fail(c, l, "not a link in a bus's devices/");
+				continue;
+			}
+			dev = l->target;
+			if (strcmp(l->name, dev->name))
+				fail(c, l, "names device %s", dev->name);
+			drv = link_child(c, dev, "driver");
+			if (!drv)
+				continue;
+			back = link_child(c, drv, dev->name);
+			if (back != dev)
+				fail(c, dev, "bound to %s, which does not list it", drv->name);
+			if (drv->parent != drvs)
+				fail(c, dev, "bound to %s of another bus", drv->name);
+		}
+		/* driver -> device -> driver */
+		for (struct kn *d = drvs ? drvs->first : NULL; d && !c->failed; d = d->next) {
+			for (struct kn *l = d->first; l && !c->failed; l = l->next) {
+				if (l->type != KN_LINK || !strcmp(l->name, "module"))
+					continue;
+				if (link_child(c, l->target, "driver") != d)
+					fail(c, l, "driver lists a device not bound to it");
+			}
+		}
+	}
+}
+
+/* ---- mdevs ---------------------------------------------------------------- */
+
+struct mdev_list {
+	struct kn **v;
+	size_t n, cap;
+};
+
+static void collect_mdevs(struct ctx *c, struct kn *kn, void *arg)
+{
+	struct mdev_list *l = arg;
+	struct kn *type;
+
+	if (kn->type != KN_DIR)
+		return;
+	type = kernfs_find(c->kr, kn, "mdev_type");
+	if (!type || type->type != KN_LINK)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct kn **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			fail(c, NULL, "out of memory");
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = kn;
+}
+
+static bool in_list(const struct mdev_list *l, const struct kn *kn)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i] == kn)
+			return true;
+	return false;
+}
+
+static void check_type(struct ctx *c, struct kn *type, const struct mdev_list *mdevs)
+{
+	struct kn *devs = kernfs_find(c->kr, type, "devices");
+	unsigned long existing = 0, avail, max = 0;
+	const char *s;
+	char *end;
+
+	if (!devs || devs->type != KN_DIR) {
+		fail(c, type, "type without devices/");
+		return;
+	}
+	for (struct kn *l = devs->first; l && !c->failed; l = l->next) {
+		existing++;
+		if (l->type != KN_LINK || !in_list(mdevs, l->target))
+			fail(c, l, "not a link to an mdev");
+		else if (strcmp(l->name, l->target->name))
+			fail(c, l, "names mdev %s", l->target->name);
+		else if (link_child(c, l->target, "mdev_type") != type)
+			fail(c, l, "mdev's mdev_type is another type");
+	}
+	s = show_child(c, type, "available_instances", NULL);
+	if (!s) {
+		fail(c, type, "available_instances unreadable");
+		return;
+	}
+	errno = 0;
+	avail = strtoul(s, &end, 10);
+	if (errno || end == s || strcmp(end, "\n")) {
+		fail(c, type, "available_instances reads \"%s\"", s);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(type_max) / sizeof(type_max[0]); i++)
+		if (!strcmp(type->name, type_max[i].type))
+			max = type_max[i].max;
+	/* A type this checker does not know: only the listing is checked. */
+	if (max && avail + existing != max)
+		fail(c, type, "available_instances %lu + %lu existing != %lu", avail, existing, max);
+}
+
+static void visit_types(struct ctx *c, struct kn *kn, void *arg)
+{
+	if (kn->type == KN_DIR && kn->parent && !strcmp(kn->parent->name, "mdev_supported_types"))
+		check_type(c, kn, arg);
+}
+
+static void check_mdevs(struct ctx *c, struct mdev_list *mdevs)
+{
+	struct kn *busdevs = kernfs_walk(c->kr, c->kr->root, "bus/mdev/devices");
+	size_t listed = 0;
+
+	for_each_node(c, c->kr->root, collect_mdevs, mdevs);
+	if (c->failed)
+		return;
+	if (!busdevs && mdevs->n) {
+		fail(c, mdevs->v[0], "an mdev without bus/mdev/devices");
+		return;
+	}
+	for (struct kn *l = busdevs ? busdevs->first : NULL; l && !c->failed; l = l->next) {
+		listed++;
+		if (l->type != KN_LINK || !in_list(mdevs, l->target))
+			fail(c, l, "bus/mdev/devices lists something that is not an mdev directory");
+		else if (strcmp(l->name, l->target->name))
+			fail(c, l, "names mdev %s", l->target->name);
+	}
+	for (size_t i = 0; i < mdevs->n && !c->failed; i++) {
+		struct kn *type = link_child(c, mdevs->v[i], "mdev_type");
+		struct kn *devs = type ? kernfs_find(c->kr, type, "devices") : NULL;
+
+		if (link_child(c, busdevs, mdevs->v[i]->name) != mdevs->v[i])
+			fail(c, mdevs->v[i], "mdev missing from bus/mdev/devices");
+		else if (!devs || link_child(c, devs, mdevs->v[i]->name) != mdevs->v[i])
+			fail(c, mdevs->v[i], "mdev missing from its type's devices/");
+	}
+	if (!c->failed && listed != mdevs->n)
+		fail(c, busdevs, "%zu links for %zu mdevs", listed, mdevs->n);
+	for_each_node(c, c->kr->root, visit_types, mdevs);
+}
+
+/* ---- AP ------------------------------------------------------------------ */
+
+struct matrix {
+	struct kn *mdev;
+	struct mask apm, aqm, adm;
+};
+
+/* The expected "matrix" text of apm x aqm, as vfio_ap prints it. */
+static size_t matrix_text(const struct matrix *m, char *out, size_t size)
+{
+	size_t n = 0;
+	bool a = !mask_empty(&m->apm), q = !mask_empty(&m->aqm);
+
+	out[0] = '\0';
+	for (unsigned int apid = 0; apid < 256 && a; apid++) {
+		if (!mask_test(&m->apm, apid))
+			continue;
+		if (!q) {
+			n += (size_t)snprintf(out + n, size - n, "%02x.\n", apid);
+			continue;
+		}
+		for (unsigned int apqi = 0; apqi < 256 && n < size - 16; apqi++)
+			if (mask_test(&m->aqm, apqi))
+				n += (size_t)snprintf(out + n, size - n, "%02x.%04x\n", apid, apqi);
+		if (n >= size - 16)
+			break;
+	}
+	for (unsigned int apqi = 0; apqi < 256 && q && !a; apqi++)
+		if (mask_test(&m->aqm, apqi))
+			n += (size_t)snprintf(out + n, size - n, ".%04x\n", apqi);
+	return n;
+}
+
+/* The matrix of a vfio_ap mdev from ap_config (6.9+); 0 when it is not one. */
+static int read_matrix(struct ctx *c, struct kn *mdev, struct matrix *m)
+{
+	const char *s, *p;
+	ssize_t len;
+	char *want;
+
+	memset(m, 0, sizeof(*m));
+	m->mdev = mdev;
+	if (!kernfs_find(c->kr, mdev, "assign_adapter"))
+		return 0;
+	s = show_child(c, mdev, "ap_config", NULL);
+	if (s) {
+		if (parse_mask64(s, &m->apm, &p) || *p++ != ',' || parse_mask64(p, &m->aqm, &p) ||
+		    *p++ != ',' || parse_mask64(p, &m->adm, &p) || strcmp(p, "\n")) {
+			fail(c, mdev, "ap_config reads \"%s\"", s);
+			return -1;
+		}
+	} else {
+		/* Before 6.9: the matrix lines (both ids) are all there is. */
+		s = show_child(c, mdev, "matrix", &len);
+		if (!s)
+			return 0;
+		for (p = s; *p; ) {
+			unsigned int apid, apqi;
+			int used = 0;
+
+			if (sscanf(p, "%2x.%4x\n%n", &apid, &apqi, &used) == 2 && used == 8) {
+				mask_set(&m->apm, apid);
+				mask_set(&m->aqm, apqi & 0xff);
+			}
+			p = strchr(p, '\n');
+			if (!p)
+				break;
+			p++;
+		}
+		return 1;
+	}
+	/* matrix shows apm x aqm (cut at PAGE_SIZE - 1 bytes). */
+	s = show_child(c, mdev, "matrix", &len);
+	if (!s)
+		return 1;
+	/* Only the first page of the expected text is ever compared. */
+	want = malloc(2 * SYSFS_PAGE_SIZE);
+	if (!want) {
+		fail(c, NULL, "out of memory");
+		return -1;
+	}
+	matrix_text(m, want, 2 * SYSFS_PAGE_SIZE);
+	if (strncmp(s, want, (size_t)len) || (len < SYSFS_PAGE_SIZE - 1 && want[len]))
+		fail(c, mdev, "matrix does not show ap_config's apm x aqm");
+	free(want);
+	return 1;
+}
+
+static void check_ap(struct ctx *c, const struct mdev_list *mdevs)
+{
+	struct kn *ap = kernfs_walk(c->kr, c->kr->root, "bus/ap"), *devs;
+	struct mask apmask, aqmask;
+	struct matrix *mx;
+	size_t nmx = 0;
+	const char *s, *end;
+	bool vfio_ap;
+
+	if (!ap)
+		return;
+	s = show_child(c, ap, "apmask", NULL);
+	if (!s || parse_mask64(s, &apmask, &end) || strcmp(end, "\n")) {
+		fail(c, ap, "apmask reads \"%s\"", s ? s : "(error)");
+		return;
+	}
+	s = show_child(c, ap, "aqmask", NULL);
+	if (!s || parse_mask64(s, &aqmask, &end) || strcmp(end, "\n")) {
+		fail(c, ap, "aqmask reads \"%s\"", s ? s : "(error)");
+		return;
+	}
+	vfio_ap = kernfs_walk(c->kr, ap, "drivers/vfio_ap") != NULL;
+
+	/* Queues: bound to the driver the masks say. */
+	devs = kernfs_find(c->kr, ap, "devices");
+	for (struct kn *l = devs ? devs->first : NULL; l && !c->failed; l = l->next) {
+		unsigned int apid, apqi;
+		struct kn *drv;
+		bool owned;
+
+		if (strlen(l->name) != 7 || l->name[2] != '.' || !hexname(l->name, 2) ||
+		    !hexname(l->name + 3, 4))
+			continue;
+		inv_last_stats.queues++;
+		sscanf(l->name, "%2x.%4x", &apid, &apqi);
+		if (apqi > 255) {
+			fail(c, l, "domain above 255");
+			continue;
+		}
+		owned = mask_test(&apmask, apid) && mask_test(&aqmask, apqi);
+		drv = link_child(c, l->target, "driver");
+		if (!drv) {
+			inv_last_stats.queues_unbound++;
+			continue;
+		}
+		if (owned && !strcmp(drv->name, "vfio_ap"))
+			fail(c, l->target, "masks give it to the default drivers, bound to vfio_ap");
+		else if (!owned && strcmp(drv->name, "vfio_ap"))
+			fail(c, l->target, "masks take it from the default drivers, bound to %s%s",
+			     drv->name, vfio_ap ? "" : " (vfio_ap not loaded)");
+	}
+	if (c->failed)
+		return;
+
+	/* vfio_ap mdevs: disjoint matrices, none holding a default-owned APQN. */
+	mx = calloc(mdevs->n + 1, sizeof(*mx));
+	if (!mx) {
+		fail(c, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < mdevs->n && !c->failed; i++) {
+		int r = read_matrix(c, mdevs->v[i], &mx[nmx]);
+
+		if (r > 0)
+			nmx++;
+	}
+	for (size_t i = 0; i < nmx && !c->failed; i++) {
+		if (c->sim->kernel_version >= KERNEL_VERSION(5, 10, 0) &&
+		    mask_intersects(&mx[i].apm, &apmask) && mask_intersects(&mx[i].aqm, &aqmask))
+			fail(c, mx[i].mdev, "matrix holds an APQN the default drivers own");
+		for (size_t j = i + 1; j < nmx && !c->failed; j++)
+			if (mask_intersects(&mx[i].apm, &mx[j].apm) &&
+			    mask_intersects(&mx[i].aqm, &mx[j].aqm))
+				fail(c, mx[i].mdev, "shares an APQN with %s", mx[j].mdev->name);
+	}
+	free(mx);
+}
+
+/* ---- entry points ----------------------------------------------------------- */
+
+int inv_check(struct sim *sim, char *why, size_t whylen)
+{
+	struct ctx c = { .sim = sim, .kr = &sim->kfs, .why = why, .whylen = whylen };
+	struct mdev_list mdevs = { 0 };
+	size_t count = 0;
+
+	why[0] = '\0';
+	memset(&inv_last_stats, 0, sizeof(inv_last_stats));
+	c.page = page_buffer();
+	if (!c.page) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	check_tree(&c, c.kr->root, &count, 0);
+	if (!c.failed && count != c.kr->nr_nodes)
+		fail(&c, NULL, "nr_nodes %zu, counted %zu", c.kr->nr_nodes, count);
+	inv_last_stats.nodes = (unsigned int)count;
+	if (!c.failed)
+		for_each_node(&c, c.kr->root, visit_links, &inv_last_stats.links);
+	if (!c.failed)
+		check_driver_links(&c);
+	if (!c.failed)
+		check_mdevs(&c, &mdevs);
+	inv_last_stats.mdevs = (unsigned int)mdevs.n;
+	if (!c.failed)
+		check_ap(&c, &mdevs);
+	free(mdevs.v);
+	return c.failed ? -1 : 0;
+}
+
+/* One line per node: path, type and mode, then the show's output or the link's text. */
+static int dump_node(struct ctx *c, struct kn *kn, const char *path, struct inv_buf *out)
+{
+	char line[64];
+	int err;
+
+	snprintf(line, sizeof(line), "\t%c%o\t", "DAL"[kn->type], kn->mode & 07777);
+	err = buf_str(out, path[0] ? path : "/");
+	if (!err)
+		err = buf_str(out, line);
+	if (!err && kn->type == KN_ATTR && kn->attr.attr->show) {
+		ssize_t n = do_show(c, kn);
+
+		if (n < 0) {
+			snprintf(line, sizeof(line), "!%s", strerror((int)-n));
+			err = buf_str(out, line);
+		} else {
+			err = buf_str(out, "=");
+			if (!err)
+				err = buf_escaped(out, c->page, (size_t)n);
+		}
+	} else if (!err && kn->type == KN_LINK) {
+		char text[4096];
+		int n = kernfs_link_target(kn, text, sizeof(text));
+
+		err = buf_str(out, "-> ");
+		if (!err)
+			err = buf_str(out, n < 0 ? "(error)" : text);
+	}
+	return err ? err : buf_str(out, "\n");
+}
+
+/* @path holds @dir's path (@len bytes) and room to append below it. */
+static int dump_dir(struct ctx *c, struct kn *dir, char *path, size_t len, size_t size,
+		   struct inv_buf *out)
+{
+	int err = dump_node(c, dir, path, out);
+
+	for (struct kn *kn = dir->first; kn && !err; kn = kn->next) {
+		int n = snprintf(path + len, size - len, "%s%s", len ? "/" : "", kn->name);
+
+		if (n < 0 || (size_t)n >= size - len)
+			return -ENAMETOOLONG;
+		err = kn->type == KN_DIR ? dump_dir(c, kn, path, len + (size_t)n, size, out)
+					 : dump_node(c, kn, path, out);
+		path[len] = '\0';
+	}
+	return err;
+}
+
+int inv_dump(struct sim *sim, struct inv_buf *out)
+{
+	char why[16], path[4096] = "";
+	struct ctx c = { .sim = sim, .kr = &sim->kfs, .why = why, .whylen = sizeof(why) };
+	int err;
+
+	out->len = 0;
+	if (buf_reserve(out, 0))
+		return -ENOMEM;
+	out->p[0] = '\0';
+	c.page = page_buffer();
+	if (!c.page)
+		return -ENOMEM;
+	err = dump_dir(&c, c.kr->root, path, 0, sizeof(path), out);
+	return err ? err : c.failed ? -EINVAL : 0;
+}
+
+bool inv_dump_diff(const struct inv_buf *a, const struct inv_buf *b, char *why, size_t whylen)
+{
+	size_t i = 0, la, lb;
+	const char *pa, *pb;
+
+	if (a->len == b->len && !memcmp(a->p, b->p, a->len))
+		return false;
+	/* The first differing line of each. */
+	while (i < a->len && i < b->len && a->p[i] == b->p[i])
+		i++;
+	while (i > 0 && a->p[i - 1] != '\n')
+		i--;
+	pa = a->p + i;
+	pb = b->p + i;
+	la = i < a->len ? strcspn(pa, "\n") : 0;
+	lb = i < b->len ? strcspn(pb, "\n") : 0;
+	snprintf(why, whylen, "before: %.*s | after: %.*s", (int)(la > 300 ? 300 : la), pa,
+		 (int)(lb > 300 ? 300 : lb), pb);
+	return true;
+}
