@@ -60,6 +60,7 @@ static const unsigned int kernels[] = {
 
 #define U1 "11111111-2222-3333-4444-555555555555"
 #define U2 "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+#define U3 "33333333-4444-5555-6666-777777777777"
 #define APT "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough"
 #define CCWT "bus/css/devices/0.0.0313/mdev_supported_types/vfio_ccw-io"
 
@@ -106,6 +107,11 @@ static const char *const named[] = {
 	"bus/ccw/drivers/dasd-eckd/bind",
 	"bus/css/devices/0.0.0200/driver_override",
 	"bus/ap/devices/card06/online",			/* 40 */
+	"devices/vfio_ap/matrix/" U3 "/assign_adapter",
+	"devices/vfio_ap/matrix/" U3 "/assign_domain",
+	"devices/vfio_ap/matrix/" U3 "/ap_config",
+	"devices/vfio_ap/matrix/" U2 "/unassign_domain",
+	"devices/vfio_ap/matrix/" U3 "/remove",		/* 45 */
 };
 
 static const char *const tokens[] = {
@@ -120,7 +126,7 @@ static const char *const tokens[] = {
 	"05.0004", "05.0047", "05.00ab", "06.0004", "06.0047", "06.00ab", "card05", "card06",
 	"0.0.0313", "0.0.0314", "0.0.0200", "0.0.2b09", "0.0.2b0a", "0.0.f500", "vfio_ap",
 	"cex4queue", "vfio_ccw", "io_subchannel", "none", "", "y", "n", "on", "off", "add",
-	"remove", "change",
+	"remove", "change", U3,
 };
 
 static struct topology topo;
