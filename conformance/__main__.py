@@ -13,6 +13,9 @@ A and B are JUnit XML files written by runs of this suite (``--junitxml`` or
 output is markdown: per differing scenario, the outcomes and each check whose
 observed bytes or errno differ.  Exit status 0 when the runs agree, 1 when they
 differ, 2 on usage errors.
+
+``python3 -m conformance --version``: the project's version (meson.build).  Installed, all
+three are ``simfs-conformance ...`` (docs/install.md).
 """
 
 import argparse
@@ -21,8 +24,28 @@ import sys
 from .report import compare
 
 
+def version() -> str:
+    """meson.build's project() version: written into _version.py when meson installs the
+    suite, read from ../meson.build in the source tree."""
+    try:
+        from ._version import VERSION
+        return VERSION
+    except ImportError:
+        import os
+        import re
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "meson.build")
+        try:
+            with open(src) as f:
+                m = re.search(r"project\([^)]*?version\s*:\s*'([^']+)'", f.read())
+        except OSError:
+            m = None
+        return m.group(1) if m else "unknown"
+
+
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python3 -m conformance")
+    # simfs-conformance is the installed runner (conformance/simfs-conformance.in).
+    prog = "simfs-conformance" if sys.argv[0] == "simfs-conformance" else "python3 -m conformance"
+    ap = argparse.ArgumentParser(prog=prog)
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("run", help="run the suite: python3 -m conformance run [pytest/suite options]",
                    add_help=False)
@@ -31,6 +54,9 @@ def main(argv=None) -> int:
     c.add_argument("b", metavar="B.xml")
     c.add_argument("-o", "--output", help="write the markdown here instead of stdout")
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--version"]:
+        print(f"simfs-conformance {version()}")
+        return 0
     if argv and argv[0] == "run":
         import os
         import pytest

@@ -46,7 +46,8 @@ static void usage(FILE *out)
 		"       simfs shell [--topology FILE] [--etc DIR]\n"
 		"Mount a simulated s390x sysfs (css/vfio_ccw, AP/vfio_ap, mdev) at MOUNTPOINT.\n"
 		"\n"
-		"  -t, --topology FILE       the hardware to simulate (JSON fixture);\n"
+		"  -t, --topology FILE       the hardware to simulate (JSON fixture), or the NAME of an\n"
+		"                            installed one (" FIXTURES_DATADIR "/NAME.json);\n"
 		"                            default: the built-in topology (fixtures/default.json)\n"
 		"  -k, --kernel-version V    behave as Linux V (e.g. 6.1); default from the topology, else 6.12\n"
 		"  -f, --foreground          stay in the foreground\n"
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
 	struct simfs_fs fs = { .timeout = 86400.0 };
 	struct topology topo;
 	char err[1024], mnt[PATH_MAX];
+	char tpath[PATH_MAX];	/* --topology NAME: the installed fixture */
 	int ret;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
@@ -190,6 +192,11 @@ int main(int argc, char **argv)
 	}
 	opt.mountpoint = mnt;
 
+	/* A bare name (lpar-small) not found here is an installed fixture. */
+	if (opt.topology && !(opt.topology = topology_find(opt.topology, tpath, sizeof(tpath), err, sizeof(err)))) {
+		fprintf(stderr, "simfs: %s\n", err);
+		return 1;
+	}
 	ret = opt.topology ? topology_load_file(opt.topology, &topo, err, sizeof(err))
 			   : topology_load_default(&topo, err, sizeof(err));
 	if (ret) {

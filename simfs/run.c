@@ -26,6 +26,7 @@
 #include "run.h"
 
 #include "ctl.h"
+#include "topology.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,7 +132,8 @@ static void usage(FILE *out, bool shell)
 		"Everything is unmounted and stopped when the command ends, also on Ctrl-C.\n"
 		"Without root a user namespace is used where the kernel allows it.\n"
 		"\n"
-		"  -t, --topology FILE       the hardware to simulate (default: built-in topology)\n"
+		"  -t, --topology FILE       the hardware to simulate (default: built-in topology);\n"
+		"                            a NAME is an installed fixture, as for simfs\n"
 		"  -k, --kernel-version V    behave as Linux V (e.g. 6.1)\n"
 		"  -e, --etc DIR             keep the private /etc directories in DIR\n"
 		"                            (DIR/mdevctl.d, DIR/driverctl.d; created, never removed)\n"
@@ -759,7 +761,7 @@ int simfs_run_main(int argc, char **argv)
 	struct run_opts o = { .name = argv[0] };
 	bool shell = !strcmp(argv[0], "shell");
 	char self[PATH_MAX], tmp[PATH_MAX], mnt[PATH_MAX], stage[PATH_MAX], etc_root[PATH_MAX];
-	char topology[PATH_MAX], *shell_cmd[2];
+	char topology[PATH_MAX], found[PATH_MAX], *shell_cmd[2];
 	sigset_t set, orig_mask;
 	struct ns_id ns = { 0 };
 	bool have_ns = false, daemon_reaped = false, cmd_done = false;
@@ -789,6 +791,10 @@ int simfs_run_main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	self[n] = '\0';
+	if (o.topology && !(o.topology = topology_find(o.topology, found, sizeof(found), tmp, sizeof(tmp)))) {
+		msg("%s", tmp);	/* names what was tried */
+		return EXIT_SETUP;
+	}
 	if (o.topology && !realpath(o.topology, topology)) {
 		msg("%s: %s", o.topology, strerror(errno));
 		return EXIT_SETUP;

@@ -6,6 +6,7 @@
  */
 #include "topology.h"
 
+#include "config.h"
 #include "driver_core.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The built-in default topology: fixtures/default.json, compiled in. */
 extern const char simfs_default_topology[];
@@ -863,4 +865,20 @@ void topology_free(struct topology *topo)
 	free(topo->mdevs);
 	free(topo->source);
 	memset(topo, 0, sizeof(*topo));
+}
+
+const char *topology_find(const char *arg, char *buf, size_t size, char *err, size_t errlen)
+{
+	size_t len = strlen(arg);
+	const char *ext = len > 5 && !strcmp(arg + len - 5, ".json") ? "" : ".json";
+	int n;
+
+	if (!len || strchr(arg, '/') || !access(arg, F_OK) || errno != ENOENT)
+		return arg;
+	n = snprintf(buf, size, "%s/%s%s", FIXTURES_DATADIR, arg, ext);
+	if (n > 0 && (size_t)n < size && !access(buf, F_OK))
+		return buf;
+	snprintf(err, errlen, "%s: no such file, and no installed fixture %s/%s%s", arg,
+		 FIXTURES_DATADIR, arg, ext);
+	return NULL;
 }

@@ -86,6 +86,14 @@ struct topology {
 int topology_parse(const char *json, size_t len, const char *source, struct topology *topo,
 		   char *err, size_t errlen);
 int topology_load_file(const char *path, struct topology *topo, char *err, size_t errlen);
+
+/*
+ * The file that `--topology ARG` names: ARG itself when it holds a '/' or
+ * exists here; else the installed fixture FIXTURES_DATADIR/ARG.json (ARG as
+ * it is when it already ends in .json).  Returns ARG or @buf.  When neither
+ * exists returns NULL and writes a line naming both into @err.
+ */
+const char *topology_find(const char *arg, char *buf, size_t size, char *err, size_t errlen);
 int topology_load_default(struct topology *topo, char *err, size_t errlen);
 void topology_free(struct topology *topo);
 
