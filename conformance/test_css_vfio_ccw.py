@@ -403,6 +403,9 @@ def test_clear_override_and_reprobe(fs, topo, chk, undo):
     chk.wait(lambda: fs.exists(dev), f"ccw device {s.device.busid} is back", dev)
     auto_online = s.device.driver == "virtio_ccw"
     chk.wait(lambda: fs.read(dev + "/online") in (b"0\n", b"1\n"), "online is readable", dev + "/online")
+    if auto_online:   # the kernel registers the device offline and virtio_ccw sets it online
+        chk.wait(lambda: fs.read(dev + "/online") == b"1\n",   # later (seen under QEMU)
+                 "virtio_ccw sets the device online", dev + "/online")
     chk.read(dev + "/online", b"1\n" if auto_online else b"0\n",
              note="virtio_ccw sets its devices online; other drivers do not")
     chk.exists(p + "/vpm")
