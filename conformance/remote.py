@@ -445,21 +445,8 @@ def agent_for(machine: str) -> str:
     if machine == os.uname().machine:
         return native_agent()
     if machine == "s390x":
-        return build_artifacts("plain", allow_build=False)["agent"] \
-            if _cached_s390x_agent() is None else _cached_s390x_agent()
+        return build_artifacts("agent")["agent"]
     raise TransportError(f"no sysfs-agent for {machine} (built: {os.uname().machine}, s390x)")
-
-
-def _cached_s390x_agent() -> Optional[str]:
-    if not os.path.isdir(CACHE):
-        return None
-    best = None
-    for d in os.listdir(CACHE):
-        p = os.path.join(CACHE, d, "sysfs-agent")
-        if d.startswith("agent-") and not d.startswith("agent-native") and os.path.exists(p):
-            if best is None or os.path.getmtime(p) > os.path.getmtime(best):
-                best = p
-    return best
 
 
 class SshHost:
