@@ -596,9 +596,11 @@ static int parse_ap(struct ctx *c, json_object *o, struct topo_ap *ap)
 	if (strlen(features) >= sizeof(ap->features))
 		return fail(c, "features", "too long");
 	snprintf(ap->features, sizeof(ap->features), "%s", features);
-	/* ap_domain_store() takes any domain up to the maximum that is set in aqmask. */
-	if (domain != 0xffffffff && !ap_mask_test(&ap->aqmask, domain))
-		return fail(c, "domain", "%u is not set in aqmask", domain);
+	/*
+	 * No check against the masks: ap_domain_store() wants the domain in
+	 * aqmask, but aqmask may change afterwards, so any domain up to the
+	 * maximum is a state a host can be in.
+	 */
 	/* The AP bus picks the first usage domain when none is set. */
 	ap->domain = domain != 0xffffffff ? (int)domain :
 		ap_mask_next(&ap->usage_domains, 0) < AP_MASK_BITS ?
