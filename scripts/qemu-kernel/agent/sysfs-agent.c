@@ -318,16 +318,33 @@ static void op_stat(char *path, int follow)
 	outbuf[outlen++] = t;
 }
 
+/*
+ * Like Python's os.path.realpath (not strict): components that do not exist are
+ * kept as they are after the longest prefix that resolves.
+ */
 static void op_realpath(char *path)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], head[PATH_MAX], full[2 * PATH_MAX];
+	const char *tail = "";
+	char *slash;
 
-	if (!realpath(path, buf)) {
-		err("realpath", errno);
-		return;
+	snprintf(head, sizeof(head), "%s", path);
+	while (!realpath(head, buf)) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			err("realpath", errno);
+			return;
+		}
+		slash = strrchr(head, '/');
+		if (!slash || slash == head) {
+			err("realpath", errno);
+			return;
+		}
+		*slash = 0;
+		tail = path + (slash - head);
 	}
+	snprintf(full, sizeof(full), "%s%s", strcmp(buf, "/") ? buf : "", tail);
 	out_str("OK ");
-	out_hex((unsigned char *)buf, strlen(buf));
+	out_hex((unsigned char *)full, strlen(full));
 }
 
 static void op_exec(const char *hexcmd)
@@ -471,5 +488,7 @@ int main(int argc, char **argv)
 		out_flush();
 		free(path);
 	}
+	free(line);
+	free(outbuf);
 	return 0;
 }
