@@ -546,7 +546,6 @@ def remote_env(request, run_config, collector, fixture_name: str, env_cls):
         pytest.fail(f"could not boot the QEMU guest: {ex}", pytrace=False)
     try:
         fs = RemoteSysfs(guest.agent, writable=True, label=f"qemu {variant}")
-        rc, out = fs.exec("cat /proc/modules")
         kv = KernelVersion(run_config.kernel_override or guest.release,
                            "--kernel-version" if run_config.kernel_override
                            else "uname -r in the guest")
