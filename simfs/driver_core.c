@@ -59,32 +59,88 @@ int device_uevent_env(const struct device *dev, struct uevent_env *env)
 	return env->overflow ? -ENOMEM : err;
 }
 
-void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, const char *env)
+void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, const char *subsystem,
+		    const char *const *envp)
 {
 	struct uevent_record *r = &sim->ulog[sim->uevent_seqnum % UEVENT_LOG_SIZE];
 	char path[1024];
+	size_t len = 0;
 
 	free(r->devpath);
 	free(r->env);
 	r->seqnum = ++sim->uevent_seqnum;
 	snprintf(r->action, sizeof(r->action), "%s", action);
+	snprintf(r->subsystem, sizeof(r->subsystem), "%s", subsystem ? subsystem : "");
 	path[0] = '/';
 	if (kernfs_path(kn, path + 1, sizeof(path) - 1) < 0)
 		path[1] = '\0';
 	r->devpath = strdup(path);
-	r->env = strdup(env ? env : "");
+	for (size_t i = 0; envp && envp[i]; i++)
+		len += strlen(envp[i]) + 1;
+	r->env = malloc(len ? len : 1);
+	r->env_len = r->env ? len : 0;
+	len = 0;
+	for (size_t i = 0; r->env && envp && envp[i]; i++) {
+		size_t n = strlen(envp[i]) + 1;
+
+		memcpy(r->env + len, envp[i], n);
+		len += n;
+	}
+	if (sim->uevent_sink)
+		sim->uevent_sink(sim->uevent_sink_arg, r);
+}
+
+/* The subsystem a device's uevents name: its bus, else its class. */
+static const char *device_subsystem(const struct device *dev)
+{
+	return dev->bus ? dev->bus->name : dev->class ? dev->class->name : NULL;
+}
+
+#define UEVENT_MAX_VARS 64
+
+void device_uevent_envp(struct device *dev, const char *action, const char *const *envp)
+{
+	struct uevent_env env;
+	const char *vars[UEVENT_MAX_VARS + 1];
+	size_t n = 0;
+
+	/* dev_uevent_filter(): a device on no bus and in no class announces nothing. */
+	if (!dev->dir || !device_subsystem(dev))
+		return;
+	/* The caller's variables come first, then dev_uevent()'s, as kobject_uevent_env() adds them. */
+	for (size_t i = 0; envp && envp[i] && n < UEVENT_MAX_VARS; i++)
+		vars[n++] = envp[i];
+	device_uevent_env(dev, &env);
+	for (char *l = env.buf; *l && n < UEVENT_MAX_VARS;) {
+		char *nl = strchr(l, '\n');
+
+		vars[n++] = l;
+		if (!nl)
+			break;
+		*nl = '\0';
+		l = nl + 1;
+	}
+	vars[n] = NULL;
+	sim_log_uevent(dev->sim, action, dev->dir, device_subsystem(dev), vars);
 }
 
 void device_uevent(struct device *dev, const char *action, const char *extra)
 {
-	struct uevent_env env;
-	char buf[sizeof(env.buf) + 256];
+	char buf[512], *vars[UEVENT_MAX_VARS + 1];
+	size_t n = 0;
 
-	if (!dev->dir)
-		return;
-	device_uevent_env(dev, &env);
-	snprintf(buf, sizeof(buf), "%s%s%s", env.buf, extra ? extra : "", extra ? "\n" : "");
-	sim_log_uevent(dev->sim, action, dev->dir, buf);
+	snprintf(buf, sizeof(buf), "%s", extra ? extra : "");
+	for (char *l = buf; *l && n < UEVENT_MAX_VARS;) {
+		char *nl = strchr(l, '\n');
+
+		vars[n++] = l;
+		if (!nl)
+			break;
+		*nl = '\0';
+		l = nl + 1;
+	}
+	vars[n] = NULL;
+	device_uevent_envp(dev, action, (const char *const *)vars);
 }
 
 /*
@@ -96,9 +152,12 @@ static const char *const kobject_actions[] = {
 	"add", "remove", "change", "move", "online", "offline", "bind", "unbind",
 };
 
-static int synth_uevent(struct sim *sim, const struct kn *kn, const char *buf, size_t len,
-			struct device *dev)
+static int synth_uevent(struct sim *sim, const struct kn *kn, const char *subsystem, const char *buf,
+			size_t len, struct device *dev)
 {
+	char synth[64];
+	const char *envp[2] = { NULL, NULL };
+
 	const char *space;
 	size_t first;
 	uint8_t uuid[16];
@@ -117,11 +176,13 @@ static int synth_uevent(struct sim *sim, const struct kn *kn, const char *buf, s
 
 			if (rest < 36 || uuid_parse_36(space + 1, rest, uuid))
 				return -EINVAL;
+			snprintf(synth, sizeof(synth), "SYNTH_UUID=%.36s", space + 1);
+			envp[0] = synth;
 		}
 		if (dev)
-			device_uevent(dev, a, NULL);
+			device_uevent_envp(dev, a, envp);
 		else
-			sim_log_uevent(sim, a, kn, NULL);
+			sim_log_uevent(sim, a, kn, subsystem, envp);
 		return 0;
 	}
 	return -EINVAL;
@@ -141,7 +202,7 @@ static ssize_t dev_uevent_show(void *obj, char *buf)
 static ssize_t dev_uevent_store(void *obj, const char *buf, size_t len)
 {
 	struct device *dev = obj;
-	int err = synth_uevent(dev->sim, dev->dir, buf, len, dev);
+	int err = synth_uevent(dev->sim, dev->dir, NULL, buf, len, dev);
 
 	return err ? err : (ssize_t)len;
 }
@@ -198,7 +259,7 @@ static ssize_t drivers_probe_store(void *obj, const char *buf, size_t len)
 static ssize_t bus_uevent_store(void *obj, const char *buf, size_t len)
 {
 	struct bus_type *bus = obj;
-	int err = synth_uevent(bus->sim, bus->dir, buf, len, NULL);
+	int err = synth_uevent(bus->sim, bus->dir, "bus", buf, len, NULL);
 
 	return err ? err : (ssize_t)len;
 }
@@ -282,6 +343,8 @@ int device_bind_driver(struct device *dev, struct device_driver *drv)
 	struct kernfs_root *kr = &dev->sim->kfs;
 	int err;
 
+	while (dev->releasing && sim_wait_other(dev->sim))
+		;
 	if (dev->driver)
 		return -EBUSY;
 	dev->driver = drv;
@@ -313,19 +376,31 @@ fail:
 	return err;
 }
 
+/*
+ * __device_release_driver(): the driver links, then the driver's groups,
+ * then its remove.  A remove may sleep (a guest still holds an mdev): the
+ * device is then "releasing", and whoever else wants to bind or release it
+ * waits for that release to finish, as device_lock() makes them.
+ */
 void device_release_driver(struct device *dev)
 {
-	struct device_driver *drv = dev->driver;
+	struct device_driver *drv;
 
-	if (!drv)
+	while (dev->releasing && sim_wait_other(dev->sim))
+		;
+	drv = dev->driver;
+	if (!drv || dev->releasing)
 		return;
+	dev->releasing = true;
+	driver_sysfs_remove(dev, drv);
 	kernfs_remove_groups(&dev->sim->kfs, dev->dir, drv->dev_groups);
 	if (dev->bus->remove)
 		dev->bus->remove(dev);
 	else if (drv->remove)
 		drv->remove(dev);
-	driver_sysfs_remove(dev, drv);
 	dev->driver = NULL;
+	dev->releasing = false;
+	sim_wake(dev->sim);
 	device_uevent(dev, "unbind", NULL);
 }
 
@@ -367,6 +442,9 @@ static ssize_t bind_store_common(struct device_driver *drv, const char *buf, siz
 	/* The match comes first, then "already bound", then the probe. */
 	if (!dev || !drv->bus->match(dev, drv))
 		return -ENODEV;
+	/* Before ~5.13 a bound device made bind succeed without doing anything. */
+	if (dev->driver && !dev->releasing && dev->sim->kernel_version < KERNEL_VERSION(5, 13, 0))
+		return (ssize_t)len;
 	err = device_bind_driver(dev, drv);
 	return err ? err : (ssize_t)len;
 }
@@ -390,7 +468,7 @@ static ssize_t unbind_store(void *obj, const char *buf, size_t len)
 static ssize_t drv_uevent_store(void *obj, const char *buf, size_t len)
 {
 	struct device_driver *drv = obj;
-	int err = synth_uevent(drv->bus->sim, drv->dir, buf, len, NULL);
+	int err = synth_uevent(drv->bus->sim, drv->dir, "drivers", buf, len, NULL);
 
 	return err ? err : (ssize_t)len;
 }
@@ -438,6 +516,8 @@ int driver_register(struct device_driver *drv)
 			if (!dev->driver && bus->match(dev, drv))
 				device_bind_driver(dev, drv);
 	}
+	/* bus_add_driver() announces the driver last. */
+	sim_log_uevent(bus->sim, "add", drv->dir, "drivers", NULL);
 	return 0;
 fail:
 	kernfs_remove(kr, drv->dir);
@@ -461,6 +541,7 @@ void driver_unregister(struct device_driver *drv)
 		snprintf(linkname, sizeof(linkname), "%s:%s", bus->name, drv->name);
 		kernfs_remove_by_name(kr, drv->owner->drivers_dir, linkname);
 	}
+	sim_log_uevent(bus->sim, "remove", drv->dir, "drivers", NULL);
 	list_del_init(&drv->node);
 	kernfs_remove(kr, drv->dir);
 	drv->dir = NULL;
@@ -531,14 +612,16 @@ void device_unregister(struct device *dev)
 	struct kernfs_root *kr = &dev->sim->kfs;
 
 	if (dev->registered) {
-		device_release_driver(dev);
-		device_uevent(dev, "remove", NULL);
+		/* bus_remove_device(): off the bus first, so nobody finds it while its driver goes. */
 		if (dev->bus) {
+			kernfs_remove_by_name(kr, dev->dir, "subsystem");
 			kernfs_remove_by_name(kr, dev->bus->devices_dir, dev->name);
 			list_del_init(&dev->bus_node);
-		} else if (dev->class) {
-			kernfs_remove_by_name(kr, dev->class->dir, dev->name);
 		}
+		device_release_driver(dev);
+		device_uevent(dev, "remove", NULL);
+		if (!dev->bus && dev->class)
+			kernfs_remove_by_name(kr, dev->class->dir, dev->name);
 		kernfs_remove(kr, dev->dir);
 		dev->dir = NULL;
 		dev->registered = false;
@@ -617,7 +700,7 @@ static ssize_t taint_show(void *obj, char *buf)
 static ssize_t mod_uevent_store(void *obj, const char *buf, size_t len)
 {
 	struct module *mod = obj;
-	int err = synth_uevent(mod->sim, mod->dir, buf, len, NULL);
+	int err = synth_uevent(mod->sim, mod->dir, "module", buf, len, NULL);
 
 	return err ? err : (ssize_t)len;
 }
@@ -667,6 +750,7 @@ struct module *module_load(struct sim *sim, const char *name, unsigned int cores
 	    kernfs_create_group(kr, mod->dir, &module_group, mod))
 		goto fail;
 	list_add_tail(&mod->node, &sim->modules);
+	sim_log_uevent(sim, "add", mod->dir, "module", NULL);
 	return mod;
 fail:
 	kernfs_remove(kr, mod->dir);
@@ -678,6 +762,7 @@ void module_unload(struct module *mod)
 {
 	if (!mod)
 		return;
+	sim_log_uevent(mod->sim, "remove", mod->dir, "module", NULL);
 	list_del_init(&mod->node);
 	kernfs_remove(&mod->sim->kfs, mod->dir);
 	free(mod);

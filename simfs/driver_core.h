@@ -102,6 +102,7 @@ struct device {
 	void (*release)(struct device *dev);
 	struct kn *dir;
 	bool registered;
+	bool releasing;			/* its driver's remove is running (and may sleep) */
 	struct list_head bus_node;	/* in bus_type::devices */
 };
 
@@ -137,7 +138,13 @@ struct module *module_load(struct sim *sim, const char *name, unsigned int cores
 void module_unload(struct module *mod);
 struct module *module_find(struct sim *sim, const char *name);
 
-/* Record a uevent (KOBJ_ADD, ...) for @dev in the model's log. */
+/*
+ * kobject_uevent_env(): record a uevent (add, change, ...) for @dev with the
+ * caller's variables @envp (NULL-terminated, or NULL) before dev_uevent()'s.
+ * A device on no bus and in no class announces nothing (dev_uevent_filter()).
+ */
+void device_uevent_envp(struct device *dev, const char *action, const char *const *envp);
+/* The same with the caller's variables as "KEY=value" lines in @extra (or NULL). */
 void device_uevent(struct device *dev, const char *action, const char *extra);
 
 /* The "uevent" file's show for a device (dev_uevent()). */

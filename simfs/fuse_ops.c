@@ -19,6 +19,17 @@
  *   visible to the very next lookup.
  * - open() checks the mode the way kernfs does, for root too: reading a
  *   file without show, or writing one without store, is EACCES at open.
+ *
+ * Fault injection (hooks.h) is asked before every show and store.
+ *
+ * Locks: the model lock (struct sim::lock), then fs->worker_lock; nothing
+ * takes them the other way round.  A store may sleep inside the model
+ * (sim_wait(): a removal waiting for a guest to let go of its mdev); the
+ * sleep drops the model lock, so every other request goes on, and it ends
+ * when the session exits (unmount, SIGTERM), so the daemon can end.  Before
+ * each sleep the worker is kicked, and it announces the removals made so
+ * far to the kernel's caches.  libfuse serves at most 10 requests at once
+ * (FUSE_LOOP_MT_DEF_MAX_THREADS), sleeping writers included.
  */
 #include "fuse_ops.h"
 
@@ -37,6 +48,7 @@ struct attr_handle {
 	struct kn *kn;
 	char *buf;		/* the show rendered at offset 0, or NULL */
 	ssize_t len;
+	struct attr_handle *prev, *next;	/* in simfs_fs::open_files */
 };
 
 struct dir_entry {
@@ -49,7 +61,27 @@ struct dir_handle {
 	struct dir_entry *ents;
 	size_t nr;
 	bool valid;
+	struct dir_handle *prev, *next;		/* in simfs_fs::open_dirs */
 };
+
+/* Keep track of open handles (model lock held), for ll_destroy(). */
+#define HANDLE_LINK(head, h)			\
+	do {					\
+		(h)->prev = NULL;		\
+		(h)->next = (head);		\
+		if (head)			\
+			(head)->prev = (h);	\
+		(head) = (h);			\
+	} while (0)
+#define HANDLE_UNLINK(head, h)				\
+	do {						\
+		if ((h)->prev)				\
+			(h)->prev->next = (h)->next;	\
+		else					\
+			(head) = (h)->next;		\
+		if ((h)->next)				\
+			(h)->next->prev = (h)->prev;	\
+	} while (0)
 
 static struct simfs_fs *fs_of(fuse_req_t req)
 {
@@ -106,6 +138,46 @@ static void sim_unlock_and_notify(struct simfs_fs *fs)
 
 	sim_unlock(fs->sim);
 	simfs_send_notifications(fs, n);
+}
+
+static bool session_exited(struct simfs_fs *fs)
+{
+	return fs->se && fuse_session_exited(fs->se);
+}
+
+/* Sleep @ms without the model lock; an exiting session cuts it short. */
+static void sleep_unlocked(struct simfs_fs *fs, unsigned int ms)
+{
+	uint64_t end = sim_clock_ms() + ms;
+
+	for (uint64_t now = sim_clock_ms(); now < end && !session_exited(fs); now = sim_clock_ms()) {
+		uint64_t slice = end - now > 50 ? 50 : end - now;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)slice * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * An injected fault for this show or store: -errno to answer instead, or 0
+ * to go on (after an injected delay, slept without the model lock, which
+ * is held again on return).  Called with the model lock held.
+ */
+static int inject_fault(struct simfs_fs *fs, struct kn *kn, enum hook_op op)
+{
+	char path[1024];
+	unsigned int delay_ms;
+	int err;
+
+	if (!fs->hooks.nr || kernfs_path(kn, path, sizeof(path)) < 0 ||
+	    !hooks_consume(&fs->hooks, path, op, &err, &delay_ms))
+		return 0;
+	if (err)
+		return -err;
+	sim_unlock_and_notify(fs);
+	sleep_unlocked(fs, delay_ms);
+	sim_lock(fs->sim);
+	return 0;
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -260,6 +332,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (!err) {
 		kn_pin(kn);
 		h->kn = kn;
+		HANDLE_LINK(fs->open_files, h);
 	}
 	sim_unlock(fs->sim);
 	if (err) {
@@ -273,6 +346,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->nonseekable = 0;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		sim_lock(fs->sim);
+		HANDLE_UNLINK(fs->open_files, h);
 		kn_unpin(&fs->sim->kfs, kn);
 		sim_unlock(fs->sim);
 		free(h);
@@ -296,7 +370,10 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 		}
 		h->buf = buf;
 		sim_lock(fs->sim);
-		if (h->kn->removed)
+		n = inject_fault(fs, h->kn, HOOK_READ);
+		if (n)
+			;
+		else if (h->kn->removed)
 			n = -ENODEV;
 		else
 			n = h->kn->attr.attr->show(h->kn->attr.obj, buf);
@@ -345,7 +422,10 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 	buf[size] = '\0';
 
 	sim_lock(fs->sim);
-	if (h->kn->removed)
+	ret = inject_fault(fs, h->kn, HOOK_WRITE);
+	if (ret)
+		;
+	else if (h->kn->removed)
 		ret = -ENODEV;
 	else
 		ret = h->kn->attr.attr->store(h->kn->attr.obj, buf, size);
@@ -368,6 +448,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 	count(fs, STAT_RELEASE);
 	sim_lock(fs->sim);
+	HANDLE_UNLINK(fs->open_files, h);
 	kn_unpin(&fs->sim->kfs, h->kn);
 	sim_unlock(fs->sim);
 	free(h->buf);
@@ -396,8 +477,15 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)d;
-	if (fuse_reply_open(req, fi) == -ENOENT)
+	sim_lock(fs->sim);
+	HANDLE_LINK(fs->open_dirs, d);
+	sim_unlock(fs->sim);
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		sim_lock(fs->sim);
+		HANDLE_UNLINK(fs->open_dirs, d);
+		sim_unlock(fs->sim);
 		free(d);
+	}
 }
 
 static void dir_handle_clear(struct dir_handle *d)
@@ -479,11 +567,42 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct simfs_fs *fs = fs_of(req);
 	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
 
+	sim_lock(fs->sim);
+	HANDLE_UNLINK(fs->open_dirs, d);
+	sim_unlock(fs->sim);
 	dir_handle_clear(d);
 	free(d);
 	fuse_reply_err(req, 0);
+}
+
+/*
+ * The session ends: files still open (a writer that slept until the daemon
+ * was told to stop, then closed too late) will never be released.
+ */
+static void ll_destroy(void *userdata)
+{
+	struct simfs_fs *fs = userdata;
+
+	sim_lock(fs->sim);
+	while (fs->open_files) {
+		struct attr_handle *h = fs->open_files;
+
+		HANDLE_UNLINK(fs->open_files, h);
+		kn_unpin(&fs->sim->kfs, h->kn);
+		free(h->buf);
+		free(h);
+	}
+	while (fs->open_dirs) {
+		struct dir_handle *d = fs->open_dirs;
+
+		HANDLE_UNLINK(fs->open_dirs, d);
+		dir_handle_clear(d);
+		free(d);
+	}
+	sim_unlock(fs->sim);
 }
 
 /* sysfs has no mkdir, unlink, rename, ... (EPERM), and no create (EACCES). */
@@ -534,6 +653,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 
 const struct fuse_lowlevel_ops simfs_ll_ops = {
 	.init = ll_init,
+	.destroy = ll_destroy,
 	.lookup = ll_lookup,
 	.forget = ll_forget,
 	.forget_multi = ll_forget_multi,
@@ -594,6 +714,21 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* A store is about to sleep in the model: have the worker send what is pending. */
+static void kick_worker(void *arg)
+{
+	struct simfs_fs *fs = arg;
+
+	pthread_mutex_lock(&fs->worker_lock);
+	pthread_cond_signal(&fs->worker_cond);
+	pthread_mutex_unlock(&fs->worker_lock);
+}
+
+static bool sleepers_must_stop(void *arg)
+{
+	return session_exited(arg);
+}
+
 int simfs_worker_start(struct simfs_fs *fs)
 {
 	int err;
@@ -604,6 +739,11 @@ int simfs_worker_start(struct simfs_fs *fs)
 	if (err)
 		return -err;
 	fs->worker_started = true;
+	sim_lock(fs->sim);
+	fs->sim->waiter_arg = fs;
+	fs->sim->kick = kick_worker;
+	fs->sim->stopping = sleepers_must_stop;
+	sim_unlock(fs->sim);
 	return 0;
 }
 
@@ -611,6 +751,9 @@ void simfs_worker_stop(struct simfs_fs *fs)
 {
 	if (!fs->worker_started)
 		return;
+	sim_lock(fs->sim);
+	fs->sim->kick = NULL;
+	sim_unlock(fs->sim);
 	pthread_mutex_lock(&fs->worker_lock);
 	fs->worker_stop = true;
 	pthread_cond_signal(&fs->worker_cond);

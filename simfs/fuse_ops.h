@@ -6,12 +6,17 @@
 #define FUSE_USE_VERSION 35
 #include <fuse_lowlevel.h>
 
+#include "hooks.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 
 struct sim;
+struct uevent_netlink;
+struct attr_handle;
+struct dir_handle;
 
 enum simfs_stat {
 	STAT_LOOKUP, STAT_FORGET, STAT_GETATTR, STAT_READLINK, STAT_OPEN, STAT_READ,
@@ -33,6 +38,13 @@ struct simfs_fs {
 	int ctl_fd, ctl_stop[2];
 	pthread_t ctl_thread;
 	bool ctl_started;
+	/* Fault injection (hooks.h), under the model lock. */
+	struct hooks hooks;
+	/* Uevents as kernel netlink messages (uevent_netlink.c), or NULL. */
+	struct uevent_netlink *netlink;
+	/* Open handles, under the model lock: those the kernel never releases go at destroy. */
+	struct attr_handle *open_files;
+	struct dir_handle *open_dirs;
 };
 
 struct kn_notify;

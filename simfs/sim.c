@@ -98,6 +98,37 @@ void sim_flush_work(struct sim *sim)
 	sim_run_work(sim, UINT64_MAX);
 }
 
+int sim_wait(struct sim *sim)
+{
+	struct timespec ts;
+
+	if (sim->dying)
+		return -EINTR;
+	if (sim->kick)
+		sim->kick(sim->waiter_arg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += SIM_WAIT_SLICE_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&sim->waitq, &sim->lock, &ts);
+	return sim->stopping && sim->stopping(sim->waiter_arg) ? -EINTR : 0;
+}
+
+bool sim_wait_other(struct sim *sim)
+{
+	if (sim->dying)
+		return false;
+	sim_wait(sim);
+	return true;
+}
+
+void sim_wake(struct sim *sim)
+{
+	pthread_cond_broadcast(&sim->waitq);
+}
+
 static int sim_skeleton(struct sim *sim)
 {
 	/* The top level of a real /sys; the empty ones are there for tools that look. */
@@ -234,6 +265,7 @@ static void sim_free(struct sim *sim)
 		free(sim->ulog[i].env);
 	}
 	kernfs_destroy(&sim->kfs);
+	pthread_cond_destroy(&sim->waitq);
 	pthread_mutex_destroy(&sim->lock);
 	free(sim);
 }
@@ -242,12 +274,17 @@ int sim_create(struct sim **out, const struct topology *topo)
 {
 	char msg[512] = "";
 	struct sim *sim = calloc(1, sizeof(*sim));
+	pthread_condattr_t ca;
 	int err;
 
 	*out = NULL;
 	if (!sim)
 		return -ENOMEM;
 	pthread_mutex_init(&sim->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sim->waitq, &ca);
+	pthread_condattr_destroy(&ca);
 	INIT_LIST_HEAD(&sim->buses);
 	INIT_LIST_HEAD(&sim->classes);
 	INIT_LIST_HEAD(&sim->modules);
@@ -255,6 +292,7 @@ int sim_create(struct sim **out, const struct topology *topo)
 	sim->recognition_delay_ms = 20;
 	err = kernfs_init(&sim->kfs);
 	if (err) {
+		pthread_cond_destroy(&sim->waitq);
 		pthread_mutex_destroy(&sim->lock);
 		free(sim);
 		return err;
@@ -299,6 +337,8 @@ void sim_destroy(struct sim *sim)
 
 	if (!sim)
 		return;
+	/* Nobody is left to let go of an mdev: nothing waits from here on. */
+	sim->dying = true;
 	vfio_ap_exit(sim);
 	vfio_ccw_exit(sim);
 	ap_bus_exit(sim);

@@ -34,11 +34,19 @@ struct sim_work {
 
 #define UEVENT_LOG_SIZE 4096
 
+/*
+ * One uevent as the kernel sends it: ACTION, DEVPATH and SUBSYSTEM, then the
+ * variables in the kernel's order (the caller's first, then dev_uevent()'s),
+ * then SEQNUM.  @env holds the variables, each ended by a NUL, @env_len bytes
+ * in all; a value may hold a newline (APMASK=, AQMASK=).
+ */
 struct uevent_record {
 	uint64_t seqnum;
 	char action[16];
+	char subsystem[32];
 	char *devpath;
-	char *env;	/* KEY=value lines */
+	char *env;
+	size_t env_len;
 };
 
 struct sim {
@@ -58,6 +66,26 @@ struct sim {
 
 	uint64_t uevent_seqnum;
 	struct uevent_record ulog[UEVENT_LOG_SIZE];
+	/* Called for every uevent, under the lock (the daemon's netlink sender). */
+	void (*uevent_sink)(void *arg, const struct uevent_record *r);
+	void *uevent_sink_arg;
+
+	/*
+	 * Sleeping in the model (sim_wait()): a store that must wait for
+	 * another thread -- a guest letting go of its mdev -- sleeps on
+	 * @waitq, which drops the model lock meanwhile; sim_wake() wakes
+	 * every sleeper, and each checks again what it waits for.  A sleeper
+	 * must leave the model consistent before it sleeps, and must not
+	 * trust list iterators across a sleep.  @dying (sim_destroy()) and
+	 * @stopping (the daemon, polled every SIM_WAIT_SLICE_MS) end every
+	 * sleep; @kick runs before each sleep (the daemon's: have the changes
+	 * made so far announced to the kernel's caches by another thread).
+	 */
+	pthread_cond_t waitq;
+	bool dying;
+	bool (*stopping)(void *arg);
+	void (*kick)(void *arg);
+	void *waiter_arg;
 
 	struct css *css;
 	struct ap_bus *ap;
@@ -91,7 +119,29 @@ uint64_t sim_run_work(struct sim *sim, uint64_t now_ms);
 /* Run everything queued, whatever its due time (tests, fuzzing). */
 void sim_flush_work(struct sim *sim);
 
-void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, const char *env);
+/*
+ * Record (and hand to the sink) a uevent for the object at @kn: @subsystem
+ * (NULL: none), @envp the variables, NULL-terminated (NULL: none).
+ */
+void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, const char *subsystem,
+		    const char *const *envp);
+
+#define SIM_WAIT_SLICE_MS 100
+
+/*
+ * Sleep (the model lock dropped) until sim_wake() or at most
+ * SIM_WAIT_SLICE_MS.  0, or -EINTR when the daemon is stopping (after the
+ * sleep, so others get the lock) or the model is dying (at once: nobody
+ * else runs then).  For what may never come (a guest letting go), loop
+ *	while (!done && !sim_wait(sim)) ;
+ */
+int sim_wait(struct sim *sim);
+/*
+ * For what another thread is doing and will finish (a removal under way),
+ * loop while (!done && sim_wait_other(sim)) ; -- false only when dying.
+ */
+bool sim_wait_other(struct sim *sim);
+void sim_wake(struct sim *sim);
 
 /* Monotonic milliseconds. */
 uint64_t sim_clock_ms(void);

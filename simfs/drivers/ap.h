@@ -7,10 +7,12 @@
 #ifndef SIMFS_AP_H
 #define SIMFS_AP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct sim;
 struct topology;
+struct topo_card;
 
 /* Boot the AP bus with the topology's cards and queues and load zcrypt. */
 int ap_bus_init(struct sim *sim, const struct topology *topo);
@@ -31,5 +33,19 @@ void vfio_ap_exit(struct sim *sim);
 /* Create the topology's vfio_ap mdevs with their assignments. */
 int vfio_ap_create_topology_mdevs(struct sim *sim, const struct topology *topo, char *err,
 				  size_t errlen);
+
+/*
+ * The machine changes its AP configuration (ap_scan.c): an adapter or a
+ * domain is deconfigured or configured, a card plugged or pulled; the bus
+ * scan, the drivers and every vfio_ap mdev's guest_matrix follow.
+ * -ENODEV for an unknown card, -EEXIST for a plugged one, -EINVAL for an id
+ * above the maximum.
+ */
+int ap_card_set_config(struct sim *sim, unsigned int id, bool config);
+int ap_domain_set_config(struct sim *sim, unsigned int dom, bool config);
+int ap_card_plug(struct sim *sim, const struct topo_card *t);
+int ap_card_unplug(struct sim *sim, unsigned int id);
+/* "CEX7C" -> a card as a topology describes it (id 0); -EINVAL when malformed. */
+int ap_card_type_parse(const char *type, struct topo_card *t);
 
 #endif /* SIMFS_AP_H */

@@ -84,10 +84,11 @@ void ap_send_config_uevent(struct device *dev, bool config)
 static void ap_send_mask_changed_uevent(struct ap_bus *ap, const char *key, const struct ap_mask *m)
 {
 	char hex[AP_MASK_STRLEN + 1], var[AP_MASK_STRLEN + 16];
+	const char *envp[] = { var, NULL };
 
 	ap_mask_format(m, hex);
 	snprintf(var, sizeof(var), "%s=%s\n", key, hex);
-	device_uevent(&ap->root, "change", var);
+	device_uevent_envp(&ap->root, "change", envp);
 }
 
 /* ---- binding bookkeeping -------------------------------------------------- */
@@ -183,6 +184,9 @@ static int ap_bus_uevent(const struct device *dev, struct uevent_env *env)
 	const struct ap_card *card;
 	const char *mode;
 
+	/* The root device is on the bus too (for its uevents), with nothing to add. */
+	if (!dev->type)
+		return 0;
 	if (dev->type == &ap_queue_type) {
 		card = container_of(dev, struct ap_queue, dev)->card;
 	} else {
@@ -556,6 +560,8 @@ int ap_bus_init(struct sim *sim, const struct topology *topo)
 	err = device_add(&ap->root);
 	if (err)
 		return err;
+	/* ap_module_init() puts the root device on the bus after registering it: no subsystem link, but uevents. */
+	ap->root.bus = &ap->bus;
 	err = ap_scan_bus(ap, t);
 	if (!err)
 		err = zcrypt_init(sim);

@@ -121,7 +121,21 @@ static const struct kn_attr *const ap_card_attrs[] = {
 	&card_attr_request_count, &card_attr_requestq_count, &card_attr_pendingq_count,
 	&card_attr_modalias, &card_attr_config, &card_attr_chkstop, &card_attr_max_msg_size, NULL,
 };
-static const struct attr_group ap_card_group = { .attrs = ap_card_attrs };
+/* chkstop came with ~5.19, max_msg_size with 6.x (6.0 here). */
+static uint16_t ap_card_attr_visible(void *obj, const struct kn_attr *attr)
+{
+	unsigned int kv = obj_to_card(obj)->dev.sim->kernel_version;
+
+	if (attr == &card_attr_chkstop && kv < KERNEL_VERSION(5, 19, 0))
+		return 0;
+	if (attr == &card_attr_max_msg_size && kv < KERNEL_VERSION(6, 0, 0))
+		return 0;
+	return attr->mode;
+}
+
+static const struct attr_group ap_card_group = {
+	.attrs = ap_card_attrs, .is_visible = ap_card_attr_visible,
+};
 static const struct attr_group *const ap_card_groups[] = { &ap_card_group, NULL };
 
 const struct device_type ap_card_type = { .name = "ap_card", .groups = ap_card_groups };

@@ -121,7 +121,18 @@ static const struct kn_attr *const ap_queue_attrs[] = {
 	&queue_attr_reset, &queue_attr_interrupt, &queue_attr_config, &queue_attr_chkstop,
 	&queue_attr_ap_functions, NULL,
 };
-static const struct attr_group ap_queue_group = { .attrs = ap_queue_attrs };
+/* chkstop came with ~5.19. */
+static uint16_t ap_queue_attr_visible(void *obj, const struct kn_attr *attr)
+{
+	if (attr == &queue_attr_chkstop &&
+	    obj_to_queue(obj)->dev.sim->kernel_version < KERNEL_VERSION(5, 19, 0))
+		return 0;
+	return attr->mode;
+}
+
+static const struct attr_group ap_queue_group = {
+	.attrs = ap_queue_attrs, .is_visible = ap_queue_attr_visible,
+};
 static const struct attr_group *const ap_queue_groups[] = { &ap_queue_group, NULL };
 
 const struct device_type ap_queue_type = { .name = "ap_queue", .groups = ap_queue_groups };

@@ -81,9 +81,9 @@ static ssize_t status_store(void *obj, const char *buf, size_t len)
 		cmd[n++] = buf[i++];
 	cmd[n] = '\0';
 	if (!strncasecmp(cmd, "on", 2) || !strcmp(cmd, "1"))
-		chp->online = true;
+		chsc_chp_vary(chp, true);
 	else if (!strncasecmp(cmd, "off", 3) || !strcmp(cmd, "0"))
-		chp->online = false;
+		chsc_chp_vary(chp, false);
 	else
 		return -EINVAL;
 	return (ssize_t)len;
@@ -395,9 +395,9 @@ int css_add_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no, 
 	sch->pim = pim;
 	sch->pam = pam;
 	sch->pom = pom;
-	sch->vpm = pim & pam & pom;
 	if (id)
 		sch->id = *id;
+	chsc_sch_verify_paths(sch);
 	snprintf(name, sizeof(name), "%x.%x.%04x", css->cssid, ssid, sch_no);
 	device_initialize(&sch->dev, css->sim, name);
 	if (driver_override && !(sch->dev.driver_override = strdup(driver_override))) {
@@ -416,6 +416,21 @@ int css_add_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no, 
 	}
 	css->sch[css->nr_sch++] = sch;
 	return 0;
+}
+
+/* css_sch_device_unregister(): the subchannel leaves the css and its array. */
+void css_sch_device_unregister(struct subchannel *sch)
+{
+	struct css *css = sch->css;
+
+	for (unsigned int i = 0; i < css->nr_sch; i++) {
+		if (css->sch[i] != sch)
+			continue;
+		memmove(&css->sch[i], &css->sch[i + 1], (css->nr_sch - i - 1) * sizeof(*css->sch));
+		css->nr_sch--;
+		break;
+	}
+	device_unregister(&sch->dev);
 }
 
 /* ---- io_subchannel -------------------------------------------------------- */

@@ -43,7 +43,8 @@ struct channel_path {
 	struct css *css;
 	uint8_t id;
 	uint8_t type;
-	bool online;
+	bool online;			/* varied on (logical) */
+	bool unavailable;		/* the machine took it away (pam bits clear) */
 	int configure;			/* -1: no SCLP information (read EOPNOTSUPP) */
 	char cmg[16], shared[16];
 	char chid[16], chid_external[16];
@@ -117,8 +118,25 @@ int css_add_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no, 
 		       bool qdio, const uint8_t chpids[8], uint8_t pim, uint8_t pam, uint8_t pom,
 		       const struct ccw_device_id_info *id, const char *driver_override);
 int css_register_driver(struct css *css, struct css_driver *cdrv);
+/* The subchannel is gone from the machine: unregister it (with its ccw device, its mdevs). */
+void css_sch_device_unregister(struct subchannel *sch);
 /* Find or register the built-in ccw driver of that name. */
 struct ccw_driver *ccw_driver_get(struct css *css, const char *name, bool auto_online);
+
+/*
+ * chsc.c: channel-path events.  Varying a path (its status file) changes
+ * the logical path masks; the machine taking a path away or giving it back
+ * changes the path-available masks (pimpampom) of every subchannel on it.
+ * Either way the verified paths (vpm) and the devices' availability follow.
+ */
+void chsc_chp_vary(struct channel_path *chp, bool on);
+/* vpm and the device's availability from the path masks and the varied-on paths. */
+void chsc_sch_verify_paths(struct subchannel *sch);
+int chsc_chp_set_available(struct css *css, uint8_t chpid, bool available);
+/* A new subchannel (with a device, or @id NULL) appears on the paths @chpids[0..@n). */
+int css_sch_hotplug(struct css *css, unsigned int ssid, unsigned int sch_no,
+		    const struct ccw_device_id_info *id, const uint8_t *chpids, unsigned int n);
+struct subchannel *css_find_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no);
 
 /* Used by ccw.c. */
 int ccw_device_register(struct subchannel *sch);

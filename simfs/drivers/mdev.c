@@ -103,10 +103,18 @@ static const struct device_type mdev_device_type = { .name = NULL };
 
 /* ---- the bus -------------------------------------------------------------- */
 
-/* Since ~5.16 the mdev bus never matches: drivers attach only through create. */
+/*
+ * Since ~5.16 (the probe/remove rework; 5.15 here, with remove) the mdev
+ * bus never matches: drivers attach only through create.  Before, an mdev
+ * matched its parent's mdev driver, so bind and drivers_probe took it back.
+ */
 static int mdev_match(struct device *dev, struct device_driver *drv)
 {
-	return 0;
+	struct mdev_device *mdev = to_mdev_device(dev);
+
+	if (dev->sim->kernel_version >= KERNEL_VERSION(5, 15, 0))
+		return 0;
+	return &mdev->type->parent->mdev_driver->driver == drv;
 }
 
 static int mdev_probe(struct device *dev)
@@ -149,11 +157,77 @@ void mdev_unregister_driver(struct mdev_driver *drv)
 
 /* ---- create / remove ------------------------------------------------------ */
 
+static size_t uuid_bucket(size_t nr_buckets, const uint8_t uuid[16])
+{
+	uint64_t a, b;
+
+	memcpy(&a, uuid, 8);
+	memcpy(&b, uuid + 8, 8);
+	a ^= b * 0x9e3779b97f4a7c15ull;
+	return (size_t)(a ^ (a >> 29)) & (nr_buckets - 1);
+}
+
+static struct mdev_device *mdev_find_uuid(struct mdev_core *core, const uint8_t uuid[16])
+{
+	struct mdev_device *m = core->by_uuid[uuid_bucket(core->nr_buckets, uuid)];
+
+	while (m && memcmp(m->uuid, uuid, 16))
+		m = m->hash_next;
+	return m;
+}
+
+static int mdev_hash_add(struct mdev_core *core, struct mdev_device *mdev)
+{
+	if (core->nr_mdevs + 1 > core->nr_buckets) {
+		size_t nr = core->nr_buckets * 2;
+		struct mdev_device **nb = calloc(nr, sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		for (size_t i = 0; i < core->nr_buckets; i++) {
+			while (core->by_uuid[i]) {
+				struct mdev_device *m = core->by_uuid[i];
+				size_t b;
+
+				core->by_uuid[i] = m->hash_next;
+				b = uuid_bucket(nr, m->uuid);
+				m->hash_next = nb[b];
+				nb[b] = m;
+			}
+		}
+		free(core->by_uuid);
+		core->by_uuid = nb;
+		core->nr_buckets = nr;
+	}
+	{
+		size_t b = uuid_bucket(core->nr_buckets, mdev->uuid);
+
+		mdev->hash_next = core->by_uuid[b];
+		core->by_uuid[b] = mdev;
+	}
+	core->nr_mdevs++;
+	return 0;
+}
+
+static void mdev_hash_del(struct mdev_core *core, struct mdev_device *mdev)
+{
+	struct mdev_device **pp = &core->by_uuid[uuid_bucket(core->nr_buckets, mdev->uuid)];
+
+	for (; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == mdev) {
+			*pp = mdev->hash_next;
+			core->nr_mdevs--;
+			return;
+		}
+	}
+}
+
 static void mdev_release(struct device *dev)
 {
 	struct mdev_device *mdev = to_mdev_device(dev);
 
 	list_del_init(&mdev->node);
+	mdev_hash_del(mdev->dev.sim->mdev, mdev);
 	free(mdev);
 }
 
@@ -162,14 +236,13 @@ int mdev_device_create(struct mdev_type *type, const uint8_t uuid[16])
 	struct mdev_parent *parent = type->parent;
 	struct sim *sim = parent->dev->sim;
 	struct kernfs_root *kr = &sim->kfs;
-	struct mdev_device *mdev, *tmp;
+	struct mdev_device *mdev;
 	char name[37];
 	int err;
 
 	/* The UUID is unique across every parent and type on the host. */
-	list_for_each_entry(tmp, &sim->mdev->mdevs, node)
-		if (!memcmp(tmp->uuid, uuid, 16))
-			return -EEXIST;
+	if (mdev_find_uuid(sim->mdev, uuid))
+		return -EEXIST;
 	if (!parent->available_instances)
 		return sim->kernel_version >= KERNEL_VERSION(6, 1, 0) ? -EUSERS : -EPERM;
 	if (parent->unregistering)
@@ -188,12 +261,20 @@ int mdev_device_create(struct mdev_type *type, const uint8_t uuid[16])
 	mdev->dev.type = &mdev_device_type;
 	mdev->dev.release = mdev_release;
 	list_add_tail(&mdev->node, &sim->mdev->mdevs);
+	if (mdev_hash_add(sim->mdev, mdev)) {
+		list_del_init(&mdev->node);
+		free(mdev->dev.name);
+		free(mdev);
+		return -ENOMEM;
+	}
 	parent->available_instances--;
 
 	err = device_add(&mdev->dev);
 	if (err)
 		goto fail;
-	err = device_bind_driver(&mdev->dev, &parent->mdev_driver->driver);
+	/* Before ~5.15 the bus matched, and device_add() probed it already. */
+	if (!mdev->dev.driver)
+		err = device_bind_driver(&mdev->dev, &parent->mdev_driver->driver);
 	if (err)
 		goto fail;
 	err = -ENOMEM;
@@ -210,21 +291,51 @@ fail:
 	return err;
 }
 
+struct mdev_device *mdev_find(struct sim *sim, const uint8_t uuid[16])
+{
+	struct mdev_device *mdev;
+
+	if (!sim->mdev)
+		return NULL;
+	list_for_each_entry(mdev, &sim->mdev->mdevs, node)
+		if (!memcmp(mdev->uuid, uuid, 16))
+			return mdev;
+	return NULL;
+}
+
+/*
+ * The files go first, then the device; its driver's remove waits while a
+ * user (a guest's QEMU) has it open, and the instance comes back only when
+ * the device is gone.  Before ~5.15 the vendor could refuse first.
+ */
 int mdev_device_remove(struct mdev_device *mdev)
 {
 	struct mdev_type *type = mdev->type;
-	struct kernfs_root *kr = &mdev->dev.sim->kfs;
+	struct mdev_parent *parent = type->parent;
+	struct sim *sim = mdev->dev.sim;
+	struct kernfs_root *kr = &sim->kfs;
+	struct mdev_driver *drv = mdev->dev.driver ?
+				  container_of(mdev->dev.driver, struct mdev_driver, driver) : NULL;
+	int err;
 
 	if (!mdev->active)
 		return -EAGAIN;
-	if (type->parent->unregistering)
+	if (parent->unregistering)
 		return -ENODEV;
+	if (sim->kernel_version < KERNEL_VERSION(5, 15, 0) && drv && drv->may_remove) {
+		err = drv->may_remove(mdev);
+		if (err)
+			return err;
+	}
 	mdev->active = false;
+	parent->nr_removing++;
 	kernfs_remove_by_name(kr, mdev->dev.dir, "remove");
 	kernfs_remove_by_name(kr, mdev->dev.dir, "mdev_type");
 	kernfs_remove_by_name(kr, type->devices_dir, mdev->dev.name);
-	type->parent->available_instances++;
 	device_unregister(&mdev->dev);
+	parent->available_instances++;
+	parent->nr_removing--;
+	sim_wake(sim);
 	return 0;
 }
 
@@ -258,7 +369,12 @@ int mdev_register_parent(struct sim *sim, struct mdev_parent *parent, struct dev
 		    !(type->devices_dir = kernfs_create_dir(kr, type->dir, "devices")))
 			goto fail;
 	}
-	err = class_add_link(&sim->mdev->mdev_bus_class, dev->name, dev->dir);
+	/* Before 6.1.y/6.5 the class came with the first parent (and stayed). */
+	err = 0;
+	if (!sim->mdev->mdev_bus_class.dir)
+		err = class_register(sim, &sim->mdev->mdev_bus_class);
+	if (!err)
+		err = class_add_link(&sim->mdev->mdev_bus_class, dev->name, dev->dir);
 	if (err)
 		goto fail;
 	device_uevent(dev, "change", "MDEV_STATE=registered");
@@ -277,19 +393,32 @@ void mdev_unregister_parent(struct mdev_parent *parent)
 {
 	struct device *dev = parent->dev;
 	struct sim *sim = dev->sim;
-	struct mdev_device *mdev, *tmp;
+	struct mdev_device *mdev;
+	bool again = true;
 
 	parent->unregistering = true;
 	class_remove_link(&sim->mdev->mdev_bus_class, dev->name);
-	list_for_each_entry_safe(mdev, tmp, &sim->mdev->mdevs, node) {
-		if (mdev->dev.parent != dev)
-			continue;
-		if (mdev->active) {
-			kernfs_remove_by_name(&sim->kfs, mdev->type->devices_dir, mdev->dev.name);
-			parent->available_instances++;
+	/* down_write(unreg_sem): removals under way finish first (they may wait for a guest). */
+	while (parent->nr_removing && sim_wait_other(sim))
+		;
+	/* Each removal may sleep, and the list may change meanwhile: start over after each. */
+	while (again) {
+		again = false;
+		list_for_each_entry(mdev, &sim->mdev->mdevs, node) {
+			if (mdev->dev.parent != dev || !mdev->dev.registered)
+				continue;
+			/* mdev_remove_sysfs_files(), then device_del(), which may wait for a guest. */
+			kernfs_remove_by_name(&sim->kfs, mdev->dev.dir, "remove");
+			kernfs_remove_by_name(&sim->kfs, mdev->dev.dir, "mdev_type");
+			if (mdev->active) {
+				kernfs_remove_by_name(&sim->kfs, mdev->type->devices_dir, mdev->dev.name);
+				parent->available_instances++;
+			}
+			mdev->active = false;
+			device_unregister(&mdev->dev);
+			again = true;
+			break;
 		}
-		mdev->active = false;
-		device_unregister(&mdev->dev);
 	}
 	kernfs_remove(&sim->kfs, parent->types_dir);
 	parent->types_dir = NULL;
@@ -307,8 +436,15 @@ int mdev_core_init(struct sim *sim)
 		return -ENOMEM;
 	core->sim = sim;
 	INIT_LIST_HEAD(&core->mdevs);
+	core->nr_buckets = 64;
+	core->by_uuid = calloc(core->nr_buckets, sizeof(*core->by_uuid));
+	if (!core->by_uuid) {
+		free(core);
+		return -ENOMEM;
+	}
 	core->mod = module_load(sim, "mdev", 16384);
 	if (!core->mod) {
+		free(core->by_uuid);
 		free(core);
 		return -ENOMEM;
 	}
@@ -321,13 +457,16 @@ int mdev_core_init(struct sim *sim)
 		goto fail;
 	/* Registered at module load since 6.5 (and 6.1.y): present, empty, before any parent. */
 	core->mdev_bus_class.name = "mdev_bus";
-	err = class_register(sim, &core->mdev_bus_class);
-	if (err)
-		goto fail;
+	if (sim->kernel_version >= KERNEL_VERSION(6, 1, 0)) {
+		err = class_register(sim, &core->mdev_bus_class);
+		if (err)
+			goto fail;
+	}
 	sim->mdev = core;
 	return 0;
 fail:
 	bus_unregister(&core->bus);
+	free(core->by_uuid);
 	free(core);
 	return err;
 }
@@ -341,6 +480,7 @@ void mdev_core_exit(struct sim *sim)
 	class_unregister(&core->mdev_bus_class);
 	bus_unregister(&core->bus);
 	module_unload(core->mod);
+	free(core->by_uuid);
 	free(core);
 	sim->mdev = NULL;
 }

@@ -19,6 +19,11 @@ struct mdev_driver {
 	struct device_driver driver;	/* on the mdev bus */
 	int (*probe)(struct mdev_device *mdev);
 	void (*remove)(struct mdev_device *mdev);
+	/* Before ~5.15 the vendor's remove came first and could refuse (vfio_ap: EBUSY with a guest). */
+	int (*may_remove)(struct mdev_device *mdev);
+	/* The vfio_device_ops a user's open/close reach (QEMU starting or ending a guest). */
+	int (*open_device)(struct mdev_device *mdev);
+	void (*close_device)(struct mdev_device *mdev);
 };
 
 struct mdev_type {
@@ -37,6 +42,7 @@ struct mdev_parent {
 	unsigned int nr_types;
 	unsigned int available_instances;
 	bool unregistering;
+	unsigned int nr_removing;	/* removals under way (unreg_sem readers); they may sleep */
 	struct kn *types_dir;
 };
 
@@ -48,6 +54,7 @@ struct mdev_device {
 	struct vfio_device vdev;	/* while bound to its mdev driver */
 	void *vendor_data;
 	struct list_head node;		/* in mdev_core::mdevs */
+	struct mdev_device *hash_next;	/* chain in mdev_core::by_uuid */
 };
 
 struct mdev_core {
@@ -56,6 +63,9 @@ struct mdev_core {
 	struct bus_type bus;
 	struct class mdev_bus_class;
 	struct list_head mdevs;
+	/* Every mdev by UUID: the duplicate check of create is global and runs on every create. */
+	struct mdev_device **by_uuid;
+	size_t nr_buckets, nr_mdevs;
 };
 
 static inline struct mdev_device *to_mdev_device(struct device *dev)
@@ -73,6 +83,9 @@ int mdev_register_parent(struct sim *sim, struct mdev_parent *parent, struct dev
 			 struct mdev_driver *mdev_driver, struct mdev_type **types,
 			 unsigned int nr_types);
 void mdev_unregister_parent(struct mdev_parent *parent);
+
+/* The mdev with this UUID (also one being removed), or NULL. */
+struct mdev_device *mdev_find(struct sim *sim, const uint8_t uuid[16]);
 
 /* mdev_device_create(): the checks of the create file after the UUID parse. */
 int mdev_device_create(struct mdev_type *type, const uint8_t uuid[16]);

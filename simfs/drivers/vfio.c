@@ -46,7 +46,19 @@ static const struct kn_attr group_attr_type = __ATTR_RO(type);
 static const struct kn_attr *const iommu_group_attrs[] = {
 	&group_attr_name, &group_attr_reserved_regions, &group_attr_type, NULL,
 };
-static const struct attr_group iommu_group_group = { .attrs = iommu_group_attrs };
+/* Before ~5.16 the mdev core made the group itself, without a name. */
+static uint16_t iommu_group_attr_visible(void *obj, const struct kn_attr *attr)
+{
+	const struct vfio_group *grp = obj;
+
+	if (attr == &group_attr_name && grp->core->sim->kernel_version < KERNEL_VERSION(5, 16, 0))
+		return 0;
+	return attr->mode;
+}
+
+static const struct attr_group iommu_group_group = {
+	.attrs = iommu_group_attrs, .is_visible = iommu_group_attr_visible,
+};
 
 static ssize_t dev_show(void *obj, char *buf)
 {
@@ -149,6 +161,9 @@ int vfio_register_emulated_dev(struct sim *sim, struct vfio_device *vdev, struct
 	}
 	if (vdev->index < 0)
 		goto fail;
+	/* The vfio_device got its struct device (vfio-dev/vfioN) in 6.1. */
+	if (sim->kernel_version < KERNEL_VERSION(6, 1, 0))
+		return 0;
 	vdev->glue_dir = kernfs_create_dir(kr, dev->dir, "vfio-dev");
 	if (!vdev->glue_dir)
 		goto fail;
@@ -171,6 +186,7 @@ void vfio_unregister_dev(struct sim *sim, struct vfio_device *vdev)
 	struct vfio_core *core = sim->vfio;
 	struct kernfs_root *kr = &sim->kfs;
 
+	/* vfio_device_del(): no new user can find it through vfio-dev. */
 	if (vdev->vfio_dev.name)
 		device_unregister(&vdev->vfio_dev);
 	kernfs_remove(kr, vdev->glue_dir);
@@ -178,11 +194,37 @@ void vfio_unregister_dev(struct sim *sim, struct vfio_device *vdev)
 	if (vdev->index >= 0)
 		core->device_index_used[vdev->index] = 0;
 	vdev->index = -1;
+	/*
+	 * Wait for the user to let go (the kernel sends it a "request" and
+	 * waits; a signal does not end the wait).  Only a dying model ends it
+	 * early, as if the user had gone.
+	 */
+	while (vdev->open_count && !sim_wait(sim))
+		;
+	vdev->open_count = 0;
 	if (vdev->dev->dir)
 		kernfs_remove_by_name(kr, vdev->dev->dir, "iommu_group");
 	if (vdev->group)
 		vfio_group_free(vdev->group);
 	vdev->group = NULL;
+}
+
+int vfio_device_open(struct sim *sim, struct vfio_device *vdev)
+{
+	if (!vdev->group || vdev->index < 0)
+		return -ENODEV;
+	if (vdev->open_count)
+		return -EBUSY;
+	vdev->open_count = 1;
+	return 0;
+}
+
+void vfio_device_close(struct sim *sim, struct vfio_device *vdev)
+{
+	if (!vdev->open_count)
+		return;
+	vdev->open_count = 0;
+	sim_wake(sim);
 }
 
 int vfio_core_init(struct sim *sim)
@@ -202,7 +244,7 @@ int vfio_core_init(struct sim *sim)
 	core->vfio_class.name = "vfio";
 	core->vfio_dev_class.name = "vfio-dev";
 	err = class_register(sim, &core->vfio_class);
-	if (!err)
+	if (!err && sim->kernel_version >= KERNEL_VERSION(6, 1, 0))
 		err = class_register(sim, &core->vfio_dev_class);
 	if (err)
 		goto fail;

@@ -20,6 +20,7 @@ struct vfio_device {
 	struct device vfio_dev;		/* vfio-dev/vfioN */
 	struct kn *glue_dir;		/* <mdev>/vfio-dev */
 	int index;
+	unsigned int open_count;	/* a user (QEMU) has it open: unregistration waits */
 };
 
 struct vfio_core {
@@ -37,6 +38,16 @@ void vfio_core_exit(struct sim *sim);
 
 /* vfio_register_emulated_iommu_dev(): group, links, vfio-dev/vfioN. */
 int vfio_register_emulated_dev(struct sim *sim, struct vfio_device *vdev, struct device *dev);
+/*
+ * vfio_unregister_group_dev(): vfio-dev/vfioN goes, then, while a user has
+ * the device open, it waits (sim_wait(), the model lock dropped) until the
+ * user lets go; then the group goes.
+ */
 void vfio_unregister_dev(struct sim *sim, struct vfio_device *vdev);
+
+/* A user (QEMU, for a guest) opens the device: -EBUSY when one already has it. */
+int vfio_device_open(struct sim *sim, struct vfio_device *vdev);
+/* ... and closes it: a waiting unregistration goes on. */
+void vfio_device_close(struct sim *sim, struct vfio_device *vdev);
 
 #endif /* SIMFS_VFIO_H */

@@ -39,6 +39,7 @@ struct vfio_ap_mdev {
 	struct vfio_ap_matrix matrix;
 	struct vfio_ap_matrix shadow;	/* what a guest gets (or would get) */
 	bool guest_attached;
+	uint64_t seq;			/* creation order, for naming the first holder */
 	struct list_head node;		/* in vfio_ap::mdevs, creation order */
 };
 
@@ -57,6 +58,14 @@ struct vfio_ap {
 	struct mdev_type type;
 	struct mdev_type *types[1];
 	struct list_head mdevs;
+	uint64_t next_seq;
+	/*
+	 * The mdev whose matrix holds each APQN (adapter * 256 + domain).  The
+	 * checks keep an APQN in at most one matrix, so one owner suffices, and
+	 * the sharing check costs the size of the new matrix, not the number of
+	 * mdevs (a host may have thousands).
+	 */
+	struct vfio_ap_mdev **owner;
 };
 
 static bool kv_at_least(const struct sim *sim, unsigned int a, unsigned int b)
@@ -136,30 +145,58 @@ static void vfio_ap_filter_cdoms(struct vfio_ap_mdev *m)
 
 /* ---- validation ----------------------------------------------------------- */
 
-/* vfio_ap_mdev_verify_no_sharing(): overlap only when both sets intersect. */
+/* Record @m as the owner of every APQN of @mx (or forget it: @m NULL, owner @was). */
+static void owner_set(struct vfio_ap *va, const struct vfio_ap_matrix *mx, struct vfio_ap_mdev *was,
+		      struct vfio_ap_mdev *m)
+{
+	unsigned int a, d;
+
+	ap_mask_for_each(a, &mx->apm)
+		ap_mask_for_each(d, &mx->aqm)
+			if (va->owner[a * AP_MASK_BITS + d] == was)
+				va->owner[a * AP_MASK_BITS + d] = m;
+}
+
+/* The matrix of @m changes from @old to its current value. */
+static void owner_update(struct vfio_ap_mdev *m, const struct vfio_ap_matrix *old)
+{
+	owner_set(m->va, old, m, NULL);
+	owner_set(m->va, &m->matrix, NULL, m);
+}
+
+/*
+ * vfio_ap_mdev_verify_no_sharing(): overlap only when both sets intersect.
+ * The kernel walks the mdevs in creation order and stops at the first one
+ * that overlaps; the owner table finds the same one.
+ */
 static int vfio_ap_verify_no_sharing(struct vfio_ap *va, const struct vfio_ap_mdev *self,
 				     const struct ap_mask *apm, const struct ap_mask *aqm,
 				     struct vfio_ap_conflict *why)
 {
-	struct vfio_ap_mdev *other;
+	struct vfio_ap_mdev *other = NULL;
+	unsigned int a, d;
 
-	list_for_each_entry(other, &va->mdevs, node) {
-		if (other == self || !masks_intersect(apm, &other->matrix.apm) ||
-		    !masks_intersect(aqm, &other->matrix.aqm))
-			continue;
-		if (why) {
-			struct ap_mask ca, cq;
+	ap_mask_for_each(a, apm) {
+		ap_mask_for_each(d, aqm) {
+			struct vfio_ap_mdev *o = va->owner[a * AP_MASK_BITS + d];
 
-			mask_and(&ca, apm, &other->matrix.apm);
-			mask_and(&cq, aqm, &other->matrix.aqm);
-			why->apid = ap_mask_next(&ca, 0);
-			why->apqi = ap_mask_next(&cq, 0);
-			why->has_holder = true;
-			memcpy(why->holder, other->mdev->uuid, 16);
+			if (o && o != self && (!other || o->seq < other->seq))
+				other = o;
 		}
-		return -EADDRINUSE;
 	}
-	return 0;
+	if (!other)
+		return 0;
+	if (why) {
+		struct ap_mask ca, cq;
+
+		mask_and(&ca, apm, &other->matrix.apm);
+		mask_and(&cq, aqm, &other->matrix.aqm);
+		why->apid = ap_mask_next(&ca, 0);
+		why->apqi = ap_mask_next(&cq, 0);
+		why->has_holder = true;
+		memcpy(why->holder, other->mdev->uuid, 16);
+	}
+	return -EADDRINUSE;
 }
 
 int vfio_ap_validate_matrix(struct sim *sim, const struct vfio_ap_mdev *self,
@@ -260,7 +297,12 @@ int vfio_ap_mdev_assign(struct vfio_ap_mdev *m, enum vfio_ap_res res, unsigned l
 	}
 	if (err)
 		return err;
-	m->matrix = new;
+	{
+		struct vfio_ap_matrix was = m->matrix;
+
+		m->matrix = new;
+		owner_update(m, &was);
+	}
 	vfio_ap_filter_matrix(m);
 	return 0;
 }
@@ -268,11 +310,15 @@ int vfio_ap_mdev_assign(struct vfio_ap_mdev *m, enum vfio_ap_res res, unsigned l
 /* Unassigning unplugs the id from the guest's configuration; no other check. */
 int vfio_ap_mdev_unassign(struct vfio_ap_mdev *m, enum vfio_ap_res res, unsigned long id)
 {
+	struct vfio_ap_matrix was;
+
 	if (id > res_max(m, res))
 		return -ENODEV;
+	was = m->matrix;
 	if (!ap_mask_test(res_mask(&m->matrix, res), (unsigned int)id))
 		return 0;
 	ap_mask_clear(res_mask(&m->matrix, res), (unsigned int)id);
+	owner_update(m, &was);
 	ap_mask_clear(res_mask(&m->shadow, res), (unsigned int)id);
 	return 0;
 }
@@ -295,9 +341,14 @@ int vfio_ap_mdev_set_config(struct vfio_ap_mdev *m, const struct ap_mask *apm,
 	    mask_above(aqm, res_max(m, VFIO_AP_DOMAIN)) ||
 	    mask_above(adm, res_max(m, VFIO_AP_CONTROL_DOMAIN)))
 		return -ENODEV;
-	m->matrix.apm = *apm;
-	m->matrix.aqm = *aqm;
-	m->matrix.adm = *adm;
+	{
+		struct vfio_ap_matrix was = m->matrix;
+
+		m->matrix.apm = *apm;
+		m->matrix.aqm = *aqm;
+		m->matrix.adm = *adm;
+		owner_update(m, &was);
+	}
 	vfio_ap_filter_matrix(m);
 	vfio_ap_filter_cdoms(m);
 	return 0;
@@ -486,8 +537,36 @@ static int vfio_ap_mdev_probe(struct mdev_device *mdev)
 		return err;
 	}
 	mdev->vendor_data = m;
+	m->seq = ++va->next_seq;
 	list_add_tail(&m->node, &va->mdevs);
 	return 0;
+}
+
+/* Before ~5.15 the vendor's remove came first: refused while a guest runs. */
+static int vfio_ap_mdev_may_remove(struct mdev_device *mdev)
+{
+	struct vfio_ap_mdev *m = mdev->vendor_data;
+
+	return m && m->guest_attached ? -EBUSY : 0;
+}
+
+/* vfio_ap_mdev_open_device(): the guest's KVM is set, its queues read "in use". */
+static int vfio_ap_mdev_open_device(struct mdev_device *mdev)
+{
+	struct vfio_ap_mdev *m = mdev->vendor_data;
+
+	if (!m)
+		return -ENODEV;
+	m->guest_attached = true;
+	return 0;
+}
+
+static void vfio_ap_mdev_close_device(struct mdev_device *mdev)
+{
+	struct vfio_ap_mdev *m = mdev->vendor_data;
+
+	if (m)
+		m->guest_attached = false;
 }
 
 /* The queues it held are unlinked (and reset): they read "unassigned" again. */
@@ -498,6 +577,7 @@ static void vfio_ap_mdev_remove(struct mdev_device *mdev)
 	mdev_vfio_remove(mdev);
 	if (!m)
 		return;
+	owner_set(m->va, &m->matrix, m, NULL);
 	list_del_init(&m->node);
 	mdev->vendor_data = NULL;
 	free(m);
@@ -613,8 +693,10 @@ int vfio_ap_init(struct sim *sim)
 	va->sim = sim;
 	va->ap = ap;
 	INIT_LIST_HEAD(&va->mdevs);
-	va->mod = module_load(sim, "vfio_ap", 36864);
+	va->owner = calloc(AP_MASK_BITS * AP_MASK_BITS, sizeof(*va->owner));
+	va->mod = va->owner ? module_load(sim, "vfio_ap", 36864) : NULL;
 	if (!va->mod) {
+		free(va->owner);
 		free(va);
 		return -ENOMEM;
 	}
@@ -665,6 +747,9 @@ int vfio_ap_init(struct sim *sim)
 	va->mdev_drv.driver.dev_groups = vfio_ap_mdev_groups;
 	va->mdev_drv.probe = vfio_ap_mdev_probe;
 	va->mdev_drv.remove = vfio_ap_mdev_remove;
+	va->mdev_drv.may_remove = vfio_ap_mdev_may_remove;
+	va->mdev_drv.open_device = vfio_ap_mdev_open_device;
+	va->mdev_drv.close_device = vfio_ap_mdev_close_device;
 	err = mdev_register_driver(sim, &va->mdev_drv);
 	if (err)
 		goto fail;
@@ -707,6 +792,7 @@ void vfio_ap_exit(struct sim *sim)
 		device_unregister(&va->root);
 	module_unload(va->mod);
 	sim->vfio_ap = NULL;
+	free(va->owner);
 	free(va);
 }
 
@@ -733,6 +819,26 @@ int vfio_ap_set_guest_attached(struct sim *sim, const uint8_t uuid[16], bool att
 		return -ENODEV;
 	m->guest_attached = attached;
 	return 0;
+}
+
+/*
+ * vfio_ap_on_cfg_changed() / vfio_ap_on_scan_complete(): adapters and
+ * domains that left the host's configuration leave every shadow (the guest
+ * loses them), those that came back return where the matrix has them and
+ * their queues are bound.  Nothing changes before the dynamic configuration
+ * (6.0).
+ */
+void vfio_ap_on_config_changed(struct sim *sim)
+{
+	struct vfio_ap *va = sim->vfio_ap;
+	struct vfio_ap_mdev *m;
+
+	if (!va || !kv_at_least(sim, 6, 0))
+		return;
+	list_for_each_entry(m, &va->mdevs, node) {
+		vfio_ap_filter_matrix(m);
+		vfio_ap_filter_cdoms(m);
+	}
 }
 
 /* ---- topology mdevs ------------------------------------------------------- */

@@ -60,4 +60,7 @@ int vfio_ap_mdev_set_config(struct vfio_ap_mdev *m, const struct ap_mask *apm,
  */
 int vfio_ap_set_guest_attached(struct sim *sim, const uint8_t uuid[16], bool attached);
 
+/* The host's AP configuration (adapters, domains) changed: every shadow follows. */
+void vfio_ap_on_config_changed(struct sim *sim);
+
 #endif /* SIMFS_VFIO_AP_H */
