@@ -27,6 +27,16 @@ UNBOUND_FILES = ["chpids", "dev_busid", "driver_override", "modalias", "pimpampo
                  "type", "uevent"]
 
 
+def _busid(kver, files):
+    """dev_busid came with ~v5.13 (also in stable trees): drop it from @files before that."""
+    return [f for f in files if f != "dev_busid" or kver.at_least("5.13")]
+
+
+def _bound_err(kver):
+    """bind of a device that has a driver: EBUSY since ~v5.13, silent success before."""
+    return EBUSY if kver.at_least("5.13") else None
+
+
 def _missing_schid(fs) -> str:
     for cand in ("0.0.ffff", "0.0.9999", "0.3.fffe"):
         if not fs.exists(sch(cand)):
@@ -89,16 +99,16 @@ def test_css0_device(fs, topo, chk, undo):
     chk.write(c + "/rescan", b"1\n", None)
 
 
-def test_subchannel_attributes(fs, topo, chk):
+def test_subchannel_attributes(fs, topo, kver, chk):
     """An I/O subchannel bound to io_subchannel shows type "0\\n", modalias "css:t0\\n",
     driver_override "(null)\\n", chpids as 8 "%02x " fields then "\\n" (paths outside the PIM
-    print 00; note the space before the newline), pimpampom "%02x %02x %02x\\n", dev_busid,
-    vpm, a write-only logging, a uevent with DRIVER= first, and relative links.
+    print 00; note the space before the newline), pimpampom "%02x %02x %02x\\n", dev_busid
+    (~v5.13 and later), vpm, a write-only logging, a uevent with DRIVER= first, and relative links.
 
     Source: drivers/s390/cio/css.c (type_show, modalias_show, driver_override_show, chpids_show, pimpampom_show, dev_busid_show, css_uevent), drivers/s390/cio/device.c (io_subchannel_attrs: logging, vpm); spec §2.2, §8.2.1, §8.2.2, corrections 9, 12."""
     s = io_sch(topo)
     p = sch(s.schid)
-    chk.dir(p, IO_SUB_FILES + ([s.device.busid] if s.device else []), optional=["power"])
+    chk.dir(p, _busid(kver, IO_SUB_FILES) + ([s.device.busid] if s.device else []), optional=["power"])
     chk.read(p + "/type", b"0\n")
     chk.read(p + "/modalias", b"css:t0\n")
     chk.read(p + "/driver_override", b"(null)\n")
@@ -108,9 +118,12 @@ def test_subchannel_attributes(fs, topo, chk):
         vpm = int(s.pim, 16) & int(s.pam, 16) & int(s.pom, 16)
         chk.read(p + "/vpm", f"{vpm:02x}\n".encode())
     chk.read_match(p + "/chpids", rb"([0-9a-f]{2} ){8}\n")
-    chk.read(p + "/dev_busid", f"{s.device.busid}\n".encode())
+    if kver.at_least("5.13"):
+        chk.read(p + "/dev_busid", f"{s.device.busid}\n".encode())
+    else:
+        chk.absent(p + "/dev_busid", note="dev_busid came with ~v5.13")
     chk.read(p + "/uevent", _uevent("io_subchannel"))
-    for f in ("type", "modalias", "chpids", "pimpampom", "dev_busid", "vpm"):
+    for f in _busid(kver, ("type", "modalias", "chpids", "pimpampom", "dev_busid", "vpm")):
         chk.mode(f"{p}/{f}", 0o444)
     chk.mode(p + "/driver_override", 0o644)
     chk.mode(p + "/uevent", 0o644)
@@ -122,18 +135,19 @@ def test_subchannel_attributes(fs, topo, chk):
     chk.link(f"/sys/bus/css/drivers/io_subchannel/{s.schid}", f"../../../../devices/css0/{s.schid}")
 
 
-def test_bind_and_unbind_errors(fs, topo, chk, undo):
+def test_bind_and_unbind_errors(fs, topo, kver, chk, undo):
     """bind/unbind compare whole names (a trailing newline is tolerated): an unknown name is
-    ENODEV; bind of a bound device is EBUSY, even to its own driver; unbind from a driver the
-    device is not bound to is ENODEV.
+    ENODEV; bind of a bound device is EBUSY, even to its own driver (~v5.13 and later; silent
+    success before); unbind from a driver the device is not bound to is ENODEV.
 
     Source: drivers/base/bus.c (bind_store, unbind_store: bus_find_device_by_name, device->driver checks), drivers/base/dd.c; spec §0.3, §8.2.4, §8.2.5, correction 4; oracle part 1 "BIND SCH1" and "EXTRA"."""
     s = io_sch(topo)
     keep_binding(fs, undo, s)
     missing = _missing_schid(fs)
     d = "/sys/bus/css/drivers"
-    chk.write(f"{d}/vfio_ccw/bind", s.schid + "\n", EBUSY, note="bound to io_subchannel")
-    chk.write(f"{d}/io_subchannel/bind", s.schid + "\n", EBUSY, note="already bound to this driver")
+    chk.write(f"{d}/vfio_ccw/bind", s.schid + "\n", _bound_err(kver), note="bound to io_subchannel")
+    chk.write(f"{d}/io_subchannel/bind", s.schid + "\n", _bound_err(kver),
+              note="already bound to this driver")
     chk.write(f"{d}/vfio_ccw/unbind", s.schid + "\n", ENODEV, note="bound to another driver")
     chk.write(f"{d}/vfio_ccw/unbind", missing + "\n", ENODEV, note="no such subchannel")
     chk.write(f"{d}/vfio_ccw/bind", missing + "\n", ENODEV, note="no such subchannel")
@@ -146,10 +160,11 @@ def test_bind_and_unbind_errors(fs, topo, chk, undo):
     chk.driver(sch(s.schid), "io_subchannel", note="nothing changed")
 
 
-def test_manual_unbind_then_bind_vfio_ccw(fs, topo, chk, undo):
+def test_manual_unbind_then_bind_vfio_ccw(fs, topo, kver, chk, undo):
     """Unbinding from io_subchannel removes the driver link, vpm, logging and the ccw child
     device at once (the uevent loses DRIVER=); a name written without a newline works; binding to
-    vfio_ccw is synchronous and registers the mdev parent; binding again gives EBUSY.
+    vfio_ccw is synchronous and registers the mdev parent; binding again gives EBUSY (~v5.13 and
+    later; silent success before).
 
     Source: drivers/base/bus.c (unbind_store, bind_store), drivers/s390/cio/device.c (io_subchannel_remove), drivers/s390/cio/vfio_ccw_drv.c (vfio_ccw_sch_probe); spec §0.3, §2.4, §2.6; oracle part 1 "BIND SCH1=0.0.0000 via unbind/bind"."""
     s = io_sch(topo)
@@ -158,19 +173,21 @@ def test_manual_unbind_then_bind_vfio_ccw(fs, topo, chk, undo):
     d = "/sys/bus/css/drivers"
     chk.write(f"{d}/io_subchannel/unbind", s.schid.encode(), None, note="printf, no newline")
     chk.driver(p, None)
-    chk.dir(p, UNBOUND_FILES, optional=["power"])
+    chk.dir(p, _busid(kver, UNBOUND_FILES), optional=["power"])
     chk.read(p + "/uevent", _uevent(None))
     chk.absent(f"/sys/bus/ccw/devices/{s.device.busid}")
     chk.absent(f"{d}/io_subchannel/{s.schid}")
-    chk.read(p + "/dev_busid", f"{s.device.busid}\n".encode(), note="kept while unbound")
+    if kver.at_least("5.13"):
+        chk.read(p + "/dev_busid", f"{s.device.busid}\n".encode(), note="kept while unbound")
     chk.write(f"{d}/io_subchannel/unbind", s.schid + "\n", ENODEV, note="not bound any more")
     chk.write(f"{d}/vfio_ccw/bind", s.schid + "\n", None)
     chk.link(p + "/driver", "../../../bus/css/drivers/vfio_ccw")
     chk.link(f"{d}/vfio_ccw/{s.schid}", f"../../../../devices/css0/{s.schid}")
     chk.read(p + "/uevent", _uevent("vfio_ccw"))
     chk.isdir(ccw_type(s.schid))
-    chk.write(f"{d}/vfio_ccw/bind", s.schid + "\n", EBUSY, note="bound to vfio_ccw already")
-    chk.write(f"{d}/io_subchannel/bind", s.schid + "\n", EBUSY, note="bound to vfio_ccw")
+    chk.write(f"{d}/vfio_ccw/bind", s.schid + "\n", _bound_err(kver), note="bound to vfio_ccw already")
+    chk.write(f"{d}/io_subchannel/bind", s.schid + "\n", _bound_err(kver), note="bound to vfio_ccw")
+    chk.driver(p, "vfio_ccw", note="a bind of a bound device changes nothing")
 
 
 def test_driverctl_set_override_sequence(fs, topo, kver, chk, undo):
@@ -194,8 +211,9 @@ def test_driverctl_set_override_sequence(fs, topo, kver, chk, undo):
     chk.absent(p + "/vpm")
     chk.absent(p + "/logging")
     parent = kver.at_least("6.3")
-    chk.dir(p, ["chpids", "dev_busid", "driver", "driver_override", "mdev_supported_types",
-                "modalias", "pimpampom", "subsystem", "type", "uevent"] + (["parent"] if parent else []),
+    chk.dir(p, _busid(kver, ["chpids", "dev_busid", "driver", "driver_override", "mdev_supported_types",
+                             "modalias", "pimpampom", "subsystem", "type", "uevent"])
+            + (["parent"] if parent else []),
             optional=["power"], note="parent/ since v6.3")
     t = ccw_type(s.schid)
     chk.dir(p + "/mdev_supported_types", ["vfio_ccw-io"])
@@ -342,8 +360,9 @@ def test_vfio_ccw_single_instance(fs, topo, kver, chk, undo):
     m = f"{sch_dev(s.schid)}/{U4}"
     chk.read(t + "/available_instances", b"0\n")
     chk.isdir(m)
-    chk.dir(m, ["driver", "iommu_group", "mdev_type", "remove", "subsystem", "uevent", "vfio-dev"],
-            optional=["power"])
+    chk.dir(m, ["driver", "iommu_group", "mdev_type", "remove", "subsystem", "uevent"]
+            + (["vfio-dev"] if kver.at_least("6.1") else []), optional=["power"],
+            note="vfio-dev/ since v6.1 (the vfio_device's struct device)")
     chk.read(m + "/uevent", b"DRIVER=vfio_ccw_mdev\n")
     chk.link(m + "/mdev_type", "../mdev_supported_types/vfio_ccw-io")
     chk.link(m + "/driver", "../../../../bus/mdev/drivers/vfio_ccw_mdev")
@@ -359,7 +378,7 @@ def test_vfio_ccw_single_instance(fs, topo, kver, chk, undo):
     chk.dir(t + "/devices", [])
 
 
-def test_unbind_parent_removes_mdevs(fs, topo, chk, undo):
+def test_unbind_parent_removes_mdevs(fs, topo, kver, chk, undo):
     """Unbinding a subchannel from vfio_ccw while an (unopened) mdev exists removes the mdev,
     its bus link, mdev_supported_types, parent/ and the class link; the subchannel is left
     unbound with no ccw device until something binds it.
@@ -377,7 +396,7 @@ def test_unbind_parent_removes_mdevs(fs, topo, chk, undo):
     chk.absent(p + "/parent")
     chk.absent(f"/sys/class/mdev_bus/{s.schid}")
     chk.driver(p, None)
-    chk.dir(p, UNBOUND_FILES, optional=["power"])
+    chk.dir(p, _busid(kver, UNBOUND_FILES), optional=["power"])
     chk.absent(f"/sys/bus/ccw/devices/{s.device.busid}")
 
 

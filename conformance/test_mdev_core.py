@@ -279,6 +279,7 @@ def test_available_instances_counts(fs, chk, undo):
     chk.read(AP_TYPE + "/available_instances", f"{n - 1}\n".encode())
 
 
+@pytest.mark.kernel(min="5.15", why="the mdev bus matched before the ~5.15/5.16 probe/remove rework")
 def test_mdev_bus_never_matches(fs, chk, undo):
     """The mdev bus match is always false: bind of an mdev (bound or not) is ENODEV, not EBUSY;
     drivers_probe succeeds and binds nothing; unbind works and leaves a driverless mdev with only
@@ -307,6 +308,27 @@ def test_mdev_bus_never_matches(fs, chk, undo):
     chk.write(f"{m}/remove", b"1\n", None)
     chk.absent(m)
     chk.read(AP_TYPE + "/available_instances", f"{n}\n".encode(), note="given back on removal")
+
+
+@pytest.mark.kernel(max="5.15", why="since the ~5.15/5.16 rework the mdev bus never matches")
+def test_mdev_bus_matched_before_the_rework(fs, chk, undo):
+    """Before the mdev probe/remove rework the mdev bus had no match callback, so an mdev
+    matched its mdev driver: after an unbind, bind and drivers_probe take it back.
+
+    Source: drivers/vfio/mdev/mdev_driver.c (mdev_bus_type without .match, before ~v5.16), drivers/base/bus.c (bind_store, drivers_probe_store); spec §1.6, §7."""
+    need_vfio_ap(fs)
+    m = create_ap_mdev(chk, undo, U1)
+    drv = "/sys/bus/mdev/drivers/vfio_ap_mdev"
+    chk.write(drv + "/unbind", U1 + "\n", None)
+    chk.absent(f"{m}/driver")
+    chk.write(drv + "/bind", U1 + "\n", None, note="driverless mdev")
+    chk.link(f"{m}/driver", "../../../../bus/mdev/drivers/vfio_ap_mdev")
+    chk.write(drv + "/unbind", U1 + "\n", None)
+    chk.write("/sys/bus/mdev/drivers_probe", U1 + "\n", None)
+    chk.link(f"{m}/driver", "../../../../bus/mdev/drivers/vfio_ap_mdev",
+             note="drivers_probe binds it again")
+    chk.write(f"{m}/remove", b"1\n", None)
+    chk.absent(m)
 
 
 def test_mdev_bus_and_driver_files(fs, chk):

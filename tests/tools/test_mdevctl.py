@@ -141,3 +141,29 @@ def test_mdevctl_vfio_ccw_flow(tmp_path):
     assert (r["stop"].rc, r["stop"].out, r["stop"].err) == (0, "", ""), r["stop"]
     assert_lines(r["list-stopped"], ["", ""])
     assert_lines(r["types-end"], types_lines([("0.0.0313", CCW_TYPE, 1)]))
+
+
+def test_mdevctl_rollback_on_an_injected_ebusy(tmp_path):
+    """A failure no real host gives on demand: simfs ctl makes the next write of any mdev's
+    assign_domain fail with EBUSY.  mdevctl start has written create and assign_adapter; it
+    reports the refused attribute, writes 1 to remove, and leaves nothing behind; the next
+    start of the same config goes through."""
+    require("mdevctl")
+    config(tmp_path, "matrix", U1, [("assign_adapter", "5"), ("assign_domain", "0x47")])
+    r = run_steps(tmp_path, [
+        ("release", "echo -5 > /sys/bus/ap/apmask"),
+        ("inject", "simfs ctl /sys inject 'devices/vfio_ap/matrix/*/assign_domain' write EBUSY"),
+        ("start", f"mdevctl start -u {U1}"),
+        ("after", "ls /sys/bus/mdev/devices; simfs ctl /sys injections; "
+                  "cat /sys/devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/available_instances"),
+        ("again", f"mdevctl start -u {U1}"),
+        ("list", "mdevctl list"),
+    ])
+    assert r["release"].rc == 0 and r["inject"].rc == 0, (r["release"], r["inject"])
+    st = r["start"]
+    assert st.rc == 1 and st.out == "", st
+    assert_lines(st, ["Error: Failed to write 0x47 to attribute assign_domain", "",
+                      "Caused by:", "    Device or resource busy (os error 16)", ""], stream="err")
+    assert_lines(r["after"], ["65536", ""])
+    assert (r["again"].rc, r["again"].err) == (0, ""), r["again"]
+    assert_lines(r["list"], [f"{U1} matrix vfio_ap-passthrough manual (defined)", "", ""])
