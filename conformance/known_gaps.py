@@ -7,7 +7,4 @@ them into XPASS failures: then delete the entry.
 """
 
 KNOWN_GAPS = {
-    "test_oracle_css.py::test_p1_virtio_children":
-        "virtio ccw devices have no virtioN child device (oracle part 1: 0.0.0001/virtio0/); "
-        "repro: simfs --topology fixtures/oracle-css.json M && ls M/devices/css0/0.0.0000/0.0.0001",
 }

@@ -3,7 +3,7 @@
 #ifndef SIMFS_FUSE_OPS_H
 #define SIMFS_FUSE_OPS_H
 
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 
 #include "hooks.h"

@@ -237,9 +237,21 @@ int main(int argc, char **argv)
 	if (simfs_ctl_start(&fs, opt.mountpoint))
 		fprintf(stderr, "simfs: no control socket for %s; simfs ctl will not work\n", opt.mountpoint);
 	{
-		struct fuse_loop_config loop = { .clone_fd = 0, .max_idle_threads = 10 };
+		/*
+		 * Many threads: a write may sleep in the model (remove while a guest
+		 * holds the mdev), and every other request must still be served.
+		 */
+		struct fuse_loop_config *loop = fuse_loop_cfg_create();
 
-		ret = fuse_session_loop_mt(fs.se, &loop) ? 1 : 0;
+		if (!loop) {
+			fprintf(stderr, "simfs: out of memory\n");
+			ret = 1;
+		} else {
+			fuse_loop_cfg_set_max_threads(loop, 128);
+			fuse_loop_cfg_set_idle_threads(loop, 8);
+			ret = fuse_session_loop_mt(fs.se, loop) ? 1 : 0;
+			fuse_loop_cfg_destroy(loop);
+		}
 	}
 	simfs_ctl_stop(&fs);
 	simfs_worker_stop(&fs);

@@ -589,6 +589,26 @@ static int record_ccw_driver_use(struct rec *r, const char *drv)
 	return *drv && !names_has(&r->ccw_used, drv) ? names_add(&r->ccw_used, drv) : 0;
 }
 
+/* The virtio device virtio_ccw made below a ccw device: its driver and negotiated features. */
+static void record_virtio(struct rec *r, json_object *d, const char *devname, const char *dir,
+			  const char *child)
+{
+	json_object *v = jnew(r, json_object_new_object());
+	char drv[64], features[ATTR_MAX];
+
+	if (!v)
+		return;
+	if (!link_base(r, drv, sizeof(drv), "%s/%s/driver", dir, child)) {
+		jset_str(r, v, "driver", drv);
+		if (read_attr(r, features, sizeof(features), "%s/%s/features", dir, child) >= 0 &&
+		    strlen(features) == 64 && strspn(features, "01") == 64)
+			jset_str(r, v, "features", features);
+		else
+			note("%s: %s/features unreadable; the replay shows none negotiated", devname, child);
+	}
+	json_object_object_add(d, "virtio", v);
+}
+
 /* The ccw device under a subchannel that io_subchannel drives. */
 static json_object *record_device(struct rec *r, struct sch_facts *f, const char *devname)
 {
@@ -641,6 +661,9 @@ static json_object *record_device(struct rec *r, struct sch_facts *f, const char
 		note("%s: cmb_enable is %s; the format has no field (the replay shows 0)", devname, buf);
 	if (!list_dir(r, &nm, "%s", dir)) {
 		check_attrs(r, K_CCWDEV, dir, &nm);
+		for (i = 0; auto_online && i < nm.n; i++)
+			if (!strncmp(nm.v[i], "virtio", 6))
+				record_virtio(r, d, devname, dir, nm.v[i]);
 		names_free(&nm);
 	}
 	return d;
@@ -836,6 +859,30 @@ static int record_ccw_drivers(struct rec *r, json_object *css)
 	return 0;
 }
 
+/* Every driver on the virtio bus, if there is one: css.virtio_drivers. */
+static int record_virtio_drivers(struct rec *r, json_object *css)
+{
+	json_object *arr = NULL;
+	struct names nm;
+	int ret = list_dir(r, &nm, "bus/virtio/drivers");
+
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < nm.n; i++) {
+		if (kind_of(r, "bus/virtio/drivers/%s", nm.v[i]) != S_IFDIR)
+			continue;
+		if (!arr)
+			arr = jnew(r, json_object_new_array());
+		jpush(r, arr, json_object_new_string(nm.v[i]));
+	}
+	if (arr)
+		jset(r, css, "virtio_drivers", arr);
+	names_free(&nm);
+	return 0;
+}
+
 /* css drivers simfs has no model of (chsc_subchannel, eadm_subchannel). */
 static void check_css_drivers(struct rec *r)
 {
@@ -946,6 +993,8 @@ static int record_css(struct rec *r)
 	names_free(&nm);
 	if (!ret)
 		ret = record_ccw_drivers(r, css);
+	if (!ret)
+		ret = record_virtio_drivers(r, css);
 	check_css_drivers(r);
 	note("css: subchannel logging is write-only, whether the machine supports it cannot be read; left at unsupported");
 	agg_flush(&r->qdio_inferred, "qdio: sysfs does not show the QDIO facility; inferred from a qeth or zfcp device or control unit type 1731");

@@ -11,6 +11,7 @@
 #include "drivers/mdev.h"
 #include "drivers/vfio.h"
 #include "drivers/vfio_ccw.h"
+#include "drivers/virtio.h"
 #include "topology.h"
 
 #include <errno.h>
@@ -185,6 +186,16 @@ static int sim_boot_css(struct sim *sim, const struct topology *topo)
 	for (unsigned int i = 0; i < topo->nr_ccw_drivers; i++)
 		if (!ccw_driver_get(css, topo->ccw_drivers[i], false))
 			return -ENOMEM;
+	/* virtio_ccw devices bring the virtio bus and their virtio drivers (built in). */
+	for (unsigned int i = 0; i <= topo->nr_schs; i++) {
+		if (i == topo->nr_schs ? topo->nr_virtio_drivers > 0 :
+		    topo->schs[i].dev.present && !strcmp(topo->schs[i].dev.driver, "virtio_ccw")) {
+			err = virtio_bus_init(sim, topo);
+			if (err)
+				return err;
+			break;
+		}
+	}
 	/* Bindings come from the topology, not from autoprobe, while booting. */
 	css->css_bus.drivers_autoprobe = false;
 	for (unsigned int i = 0; i < topo->nr_schs; i++) {
@@ -343,6 +354,7 @@ void sim_destroy(struct sim *sim)
 	vfio_ccw_exit(sim);
 	ap_bus_exit(sim);
 	css_exit(sim);
+	virtio_bus_exit(sim);
 	mdev_core_exit(sim);
 	vfio_core_exit(sim);
 	list_for_each_entry_safe(mod, tmp, &sim->modules, node)

@@ -22,6 +22,7 @@ struct mdev_core;
 struct vfio_core;
 struct vfio_ccw;
 struct vfio_ap;
+struct virtio_bus;
 
 /* Work the kernel does asynchronously (ccw device recognition). */
 struct sim_work {
@@ -93,6 +94,7 @@ struct sim {
 	struct vfio_core *vfio;
 	struct vfio_ccw *vfio_ccw;
 	struct vfio_ap *vfio_ap;
+	struct virtio_bus *virtio;
 };
 
 /* Build the whole host from a parsed topology.  -errno, message on stderr. */

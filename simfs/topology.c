@@ -253,10 +253,45 @@ static int parse_chp(struct ctx *c, json_object *o, struct topo_chp *chp)
 	return 0;
 }
 
+/* "virtio": {"driver": "virtio_blk", "features": "0010..."} below a virtio_ccw device. */
+static int parse_virtio(struct ctx *c, json_object *o, struct ccw_device_id_info *id)
+{
+	static const char *const keys[] = { "driver", "features", NULL };
+	const char *drv = NULL, *f = NULL;
+	json_object *v;
+	size_t old;
+	int err;
+
+	if (!json_object_object_get_ex(o, "virtio", &v))
+		return 0;
+	if (strcmp(id->driver, "virtio_ccw"))
+		return fail(c, "virtio", "only a device driven by virtio_ccw has a virtio device");
+	old = push(c, ".virtio");
+	err = check_keys(c, v, keys);
+	if (!err)
+		err = get_string(c, v, "driver", &drv);
+	if (!err)
+		err = get_string(c, v, "features", &f);
+	if (!err && drv && (!*drv || strlen(drv) >= sizeof(id->virtio_driver) || strchr(drv, '/') ||
+			    drv[0] == '.'))
+		err = fail(c, "driver", "\"%s\" is not a driver name", drv);
+	if (!err && f && (strlen(f) != 64 || strspn(f, "01") != 64))
+		err = fail(c, "features", "expected 64 characters, each 0 or 1");
+	if (!err && f && !drv)
+		err = fail(c, "features", "only a device with a driver has negotiated features");
+	pop(c, old);
+	if (err)
+		return err;
+	snprintf(id->virtio_driver, sizeof(id->virtio_driver), "%s", drv ? drv : "");
+	snprintf(id->virtio_features, sizeof(id->virtio_features), "%s", f ? f : "");
+	return 0;
+}
+
 static int parse_device(struct ctx *c, json_object *o, struct ccw_device_id_info *id)
 {
 	static const char *const keys[] = {
-		"devno", "cutype", "devtype", "driver", "online", "auto_online", "availability", NULL,
+		"devno", "cutype", "devtype", "driver", "online", "auto_online", "availability", "virtio",
+		NULL,
 	};
 	static const char *const avail[] = { "good", "boxed", "no path", "no device" };
 	const char *s = NULL, *drv = "dasd-eckd";
@@ -289,6 +324,9 @@ static int parse_device(struct ctx *c, json_object *o, struct ccw_device_id_info
 	if (!strcmp(drv, "none") && (id->online || id->auto_online))
 		return fail(c, id->online ? "online" : "auto_online", "a device without a driver cannot be online");
 	snprintf(id->driver, sizeof(id->driver), "%s", drv);
+	err = parse_virtio(c, o, id);
+	if (err)
+		return err;
 	s = NULL;
 	if ((err = get_string(c, o, "availability", &s)))
 		return err;
@@ -390,30 +428,34 @@ static int parse_sch(struct ctx *c, json_object *o, struct topology *topo, struc
 	return 0;
 }
 
-/* ccw drivers that exist without a device naming them (dasd-fba on most hosts). */
-static int parse_ccw_drivers(struct ctx *c, json_object *arr, struct topology *topo)
+/*
+ * Drivers that exist without a device naming them: css.ccw_drivers (dasd-fba
+ * on most hosts) and css.virtio_drivers.
+ */
+static int parse_driver_list(struct ctx *c, json_object *arr, const char *key, char (**list)[32],
+			     unsigned int *nr)
 {
 	size_t n;
 
 	if (!json_object_is_type(arr, json_type_array))
-		return fail(c, "ccw_drivers", "expected an array of driver names");
+		return fail(c, key, "expected an array of driver names");
 	n = json_object_array_length(arr);
-	topo->ccw_drivers = calloc(n ? n : 1, sizeof(*topo->ccw_drivers));
-	if (!topo->ccw_drivers)
+	*list = calloc(n ? n : 1, sizeof(**list));
+	if (!*list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(arr, i);
 		const char *s;
 
 		if (!json_object_is_type(e, json_type_string))
-			return fail(c, "ccw_drivers", "element %zu is not a string", i);
+			return fail(c, key, "element %zu is not a string", i);
 		s = json_object_get_string(e);
-		if (!*s || strlen(s) >= sizeof(*topo->ccw_drivers) || !strcmp(s, "none") || strchr(s, '/'))
-			return fail(c, "ccw_drivers", "\"%s\" is not a driver name", s);
-		for (unsigned int k = 0; k < topo->nr_ccw_drivers; k++)
-			if (!strcmp(topo->ccw_drivers[k], s))
-				return fail(c, "ccw_drivers", "%s is listed twice", s);
-		snprintf(topo->ccw_drivers[topo->nr_ccw_drivers++], sizeof(*topo->ccw_drivers), "%s", s);
+		if (!*s || strlen(s) >= sizeof(**list) || !strcmp(s, "none") || strchr(s, '/') || *s == '.')
+			return fail(c, key, "\"%s\" is not a driver name", s);
+		for (unsigned int k = 0; k < *nr; k++)
+			if (!strcmp((*list)[k], s))
+				return fail(c, key, "%s is listed twice", s);
+		snprintf((*list)[(*nr)++], sizeof(**list), "%s", s);
 	}
 	return 0;
 }
@@ -421,7 +463,8 @@ static int parse_ccw_drivers(struct ctx *c, json_object *arr, struct topology *t
 static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 {
 	static const char *const keys[] = {
-		"cssid", "real_cssid", "logging", "chpids", "subchannels", "ccw_drivers", NULL,
+		"cssid", "real_cssid", "logging", "chpids", "subchannels", "ccw_drivers", "virtio_drivers",
+		NULL,
 	};
 	json_object *arr;
 	unsigned int v = 0xffffffff;
@@ -432,7 +475,11 @@ static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 	    (err = get_bool(c, o, "logging", &topo->logging_supported)))
 		return err;
 	topo->real_cssid = v == 0xffffffff ? -1 : (int)v;
-	if (json_object_object_get_ex(o, "ccw_drivers", &arr) && (err = parse_ccw_drivers(c, arr, topo)))
+	if (json_object_object_get_ex(o, "virtio_drivers", &arr) &&
+	    (err = parse_driver_list(c, arr, "virtio_drivers", &topo->virtio_drivers, &topo->nr_virtio_drivers)))
+		return err;
+	if (json_object_object_get_ex(o, "ccw_drivers", &arr) &&
+	    (err = parse_driver_list(c, arr, "ccw_drivers", &topo->ccw_drivers, &topo->nr_ccw_drivers)))
 		return err;
 
 	if (json_object_object_get_ex(o, "chpids", &arr)) {
@@ -862,6 +909,7 @@ void topology_free(struct topology *topo)
 		free(topo->schs[i].driver_override);
 	free(topo->schs);
 	free(topo->ccw_drivers);
+	free(topo->virtio_drivers);
 	free(topo->chps);
 	free(topo->ap.cards);
 	free(topo->mdevs);

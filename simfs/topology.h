@@ -73,6 +73,8 @@ struct topology {
 	unsigned int nr_schs;
 	char (*ccw_drivers)[32];	/* registered even when no device names them */
 	unsigned int nr_ccw_drivers;
+	char (*virtio_drivers)[32];	/* likewise on the virtio bus */
+	unsigned int nr_virtio_drivers;
 	struct topo_ap ap;
 	struct topo_mdev *mdevs;
 	unsigned int nr_mdevs;

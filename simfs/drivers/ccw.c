@@ -5,6 +5,7 @@
  * the online/offline rules.
  */
 #include "css.h"
+#include "virtio.h"
 
 #include "../parse.h"
 #include "../sim.h"
@@ -13,6 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* virtio_ccw's online/offline register and unregister the virtio device below. */
+static bool is_virtio_ccw(const struct device_driver *drv)
+{
+	return drv && !strcmp(drv->name, "virtio_ccw");
+}
 
 static struct ccw_device *obj_to_cdev(void *obj)
 {
@@ -80,6 +87,7 @@ static ssize_t online_store(void *obj, const char *buf, size_t len)
 	case 0:
 		if (!cdev->dev.driver || !cdev->online)
 			return -EINVAL;
+		virtio_ccw_del(cdev->dev.sim, cdev);
 		cdev->online = false;
 		break;
 	case 1:
@@ -87,6 +95,11 @@ static ssize_t online_store(void *obj, const char *buf, size_t len)
 			return -EINVAL;
 		if (cdev->sch->id.availability != CCW_AVAIL_GOOD)
 			return -ENODEV;
+		if (is_virtio_ccw(cdev->dev.driver)) {
+			err = virtio_ccw_add(cdev->dev.sim, cdev);
+			if (err)
+				return err;
+		}
 		cdev->online = true;
 		break;
 	default:
@@ -172,11 +185,14 @@ static int ccw_bus_probe(struct device *dev)
 	/* virtio_ccw sets its devices online itself; the DASD drivers do not. */
 	if (cdrv->auto_online && cdev->sch->id.availability == CCW_AVAIL_GOOD)
 		cdev->online = true;
+	if (cdev->online && is_virtio_ccw(dev->driver))
+		return virtio_ccw_add(dev->sim, cdev);
 	return 0;
 }
 
 static void ccw_bus_remove(struct device *dev)
 {
+	virtio_ccw_del(dev->sim, to_ccwdev(dev));
 	to_ccwdev(dev)->online = false;
 }
 

@@ -35,6 +35,8 @@ struct ccw_device_id_info {
 	char driver[32];		/* the ccw driver that takes it */
 	bool online;			/* wanted online at boot */
 	bool auto_online;		/* the driver sets it online itself (virtio_ccw) */
+	char virtio_driver[32];		/* virtio_ccw devices: the virtio driver that takes virtioN */
+	char virtio_features[65];	/* ... and the feature bits it negotiated ('0'/'1' x 64) */
 	enum ccw_availability availability;
 };
 
@@ -57,6 +59,7 @@ struct ccw_device {
 	struct subchannel *sch;
 	bool online;
 	bool cmb_enabled;
+	void *virtio;			/* the virtioN below, while virtio_ccw has it online */
 };
 
 struct subchannel {
