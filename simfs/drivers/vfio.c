@@ -78,6 +78,8 @@ static void vfio_group_free(struct vfio_group *grp)
 	struct kernfs_root *kr = &core->sim->kfs;
 
 	core->groups[grp->id] = NULL;
+	if (grp->id < core->first_free_group)
+		core->first_free_group = grp->id;
 	kernfs_remove(kr, grp->dir);
 	if (grp->dev.registered || grp->dev.name)
 		device_unregister(&grp->dev);
@@ -96,8 +98,9 @@ static struct vfio_group *vfio_group_alloc(struct vfio_core *core)
 	char name[16];
 	int id;
 
-	for (id = 0; id < VFIO_MAX_GROUPS && core->groups[id]; id++)
+	for (id = core->first_free_group; id < VFIO_MAX_GROUPS && core->groups[id]; id++)
 		;
+	core->first_free_group = id + 1;
 	if (id == VFIO_MAX_GROUPS)
 		return NULL;
 	grp = calloc(1, sizeof(*grp));
@@ -152,10 +155,11 @@ int vfio_register_emulated_dev(struct sim *sim, struct vfio_device *vdev, struct
 	    !kernfs_create_link(kr, vdev->group->devices_dir, dev->name, dev->dir))
 		goto fail;
 
-	for (int i = 0; i < VFIO_MAX_GROUPS; i++) {
+	for (int i = core->first_free_index; i < VFIO_MAX_GROUPS; i++) {
 		if (!core->device_index_used[i]) {
 			vdev->index = i;
 			core->device_index_used[i] = 1;
+			core->first_free_index = i + 1;
 			break;
 		}
 	}
@@ -191,8 +195,11 @@ void vfio_unregister_dev(struct sim *sim, struct vfio_device *vdev)
 		device_unregister(&vdev->vfio_dev);
 	kernfs_remove(kr, vdev->glue_dir);
 	vdev->glue_dir = NULL;
-	if (vdev->index >= 0)
+	if (vdev->index >= 0) {
 		core->device_index_used[vdev->index] = 0;
+		if (vdev->index < core->first_free_index)
+			core->first_free_index = vdev->index;
+	}
 	vdev->index = -1;
 	/*
 	 * Wait for the user to let go (the kernel sends it a "request" and

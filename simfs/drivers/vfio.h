@@ -31,6 +31,12 @@ struct vfio_core {
 	struct kn *virtual_vfio_dir;
 	struct vfio_group *groups[VFIO_MAX_GROUPS];
 	unsigned char *device_index_used;
+	/*
+	 * Below these every number is taken: the kernel's ida hands out the
+	 * lowest free number, and starting the search here keeps that from
+	 * costing the number of mdevs on every create.
+	 */
+	int first_free_group, first_free_index;
 };
 
 int vfio_core_init(struct sim *sim);
