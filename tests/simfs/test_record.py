@@ -10,6 +10,8 @@ import json
 import os
 import stat
 import subprocess
+from pathlib import Path
+import sys
 
 import pytest
 
@@ -153,6 +155,20 @@ def test_round_trip_every_fixture(simfs_factory, tmp_path, fixture):
     cp, rec, replay, diff = round_trip(simfs_factory, tmp_path, m, *(["-k", kernel] if kernel else []))
     assert diff == {}
     assert rec.get("kernel") == kernel
+
+
+def test_round_trip_generated_topology(simfs_factory, tmp_path):
+    """The benchmark's generator (tests/bench/gen_topology.py), scaled down: 2 subchannel sets
+    of 512 DASDs on 8 channel paths, 6 cards x 20 domains -- every attribute and link survives."""
+    gen = Path(__file__).resolve().parents[1] / "bench" / "gen_topology.py"
+    fixture = tmp_path / "generated.json"
+    subprocess.run([sys.executable, str(gen), "--ssids", "2", "--subchannels", "512", "--cards", "6",
+                    "--domains", "20", str(fixture)], check=True)
+    m = simfs_factory("--topology", fixture, name="generated")
+    assert len(m.ls("bus/css/devices")) == 1024 and len(m.ls("bus/ap/devices")) == 6 + 6 * 20
+    cp, rec, replay, diff = round_trip(simfs_factory, tmp_path, m)
+    assert diff == {}
+    assert len(rec["css"]["subchannels"]) == 1024 and len(rec["ap"]["cards"]) == 6
 
 
 def test_record_of_a_replay_is_the_same_record(sysfs, tmp_path):
