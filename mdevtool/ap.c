@@ -558,6 +558,22 @@ int cmd_ap_assign(struct ctx *c, bool unassign)
 	return MDEV_EXIT_OK;
 }
 
+/* Queue, for undo, one write of each id of @set to the mdev's @attr (assign_adapter, ...). */
+static int undo_push_assign(struct ctx *c, const char *uuid, const char *attr, const struct idset *set)
+{
+	char rel[PATH_MAX];
+	int ret = path_fmt(rel, sizeof(rel), AP_MATRIX "/%s/%s", uuid, attr);
+
+	for (unsigned int id = idset_next(set, 0); !ret && id < AP_IDS; id = idset_next(set, id + 1)) {
+		char num[AP_ID_STRLEN], line[AP_ID_STRLEN + 1];
+
+		format_ap_id(id, num);
+		snprintf(line, sizeof(line), "%s\n", num);
+		ret = undo_push(&c->undo, rel, line, 0);
+	}
+	return ret;
+}
+
 /*
  * ap remove [--restore-masks]: remove the mdev; with --restore-masks give
  * its adapters and domains back to the host, except those another mdev
@@ -584,32 +600,11 @@ int cmd_ap_remove(struct ctx *c)
 
 	sysfs_comment(&c->sys, "mdevtool ap remove %s%s", r.uuid, o->restore ? " --restore-masks" : "");
 	/* The undo of a remove is the same mdev again: create, then its ids. */
-	ret = path_fmt(rel, sizeof(rel), AP_MATRIX "/%s/assign_control_domain", r.uuid);
-	for (unsigned int id = idset_next(&r.adm, 0); !ret && id < AP_IDS; id = idset_next(&r.adm, id + 1)) {
-		char num[AP_ID_STRLEN], line[AP_ID_STRLEN + 1];
-
-		format_ap_id(id, num);
-		snprintf(line, sizeof(line), "%s\n", num);
-		ret = undo_push(&c->undo, rel, line, 0);
-	}
+	ret = undo_push_assign(c, r.uuid, "assign_control_domain", &r.adm);
 	if (!ret)
-		ret = path_fmt(rel, sizeof(rel), AP_MATRIX "/%s/assign_domain", r.uuid);
-	for (unsigned int id = idset_next(&r.aqm, 0); !ret && id < AP_IDS; id = idset_next(&r.aqm, id + 1)) {
-		char num[AP_ID_STRLEN], line[AP_ID_STRLEN + 1];
-
-		format_ap_id(id, num);
-		snprintf(line, sizeof(line), "%s\n", num);
-		ret = undo_push(&c->undo, rel, line, 0);
-	}
+		ret = undo_push_assign(c, r.uuid, "assign_domain", &r.aqm);
 	if (!ret)
-		ret = path_fmt(rel, sizeof(rel), AP_MATRIX "/%s/assign_adapter", r.uuid);
-	for (unsigned int id = idset_next(&r.apm, 0); !ret && id < AP_IDS; id = idset_next(&r.apm, id + 1)) {
-		char num[AP_ID_STRLEN], line[AP_ID_STRLEN + 1];
-
-		format_ap_id(id, num);
-		snprintf(line, sizeof(line), "%s\n", num);
-		ret = undo_push(&c->undo, rel, line, 0);
-	}
+		ret = undo_push_assign(c, r.uuid, "assign_adapter", &r.apm);
 	if (ret)
 		return fail(&r, ret);
 
