@@ -50,6 +50,8 @@ static int kernfs_rehash(struct kernfs_root *kr, size_t nr)
 
 static void kn_free(struct kernfs_root *kr, struct kn *kn)
 {
+	struct kn *parent = kn->parent;
+
 	if (kn->prev)
 		kn->prev->next = kn->next;
 	else if (kr->zombies == kn)
@@ -60,6 +62,8 @@ static void kn_free(struct kernfs_root *kr, struct kn *kn)
 		kn_unpin(kr, kn->target);
 	free(kn->name);
 	free(kn);
+	if (parent)
+		kn_unpin(kr, parent);
 }
 
 /* Free @kn once nothing refers to it any more. */
@@ -120,6 +124,12 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 		parent->last = kn;
 		if (type == KN_DIR)
 			parent->nr_subdirs++;
+		/*
+		 * A child pins its parent, as a kernfs_node holds a reference on
+		 * its parent: a removed node still in use (an open fd, a link
+		 * being read) keeps a valid path up to the root.
+		 */
+		kn_pin(parent);
 	}
 	b = kn_hash(parent, kn->name) & (kr->nr_buckets - 1);
 	kn->hash_next = kr->buckets[b];

@@ -67,7 +67,7 @@ struct kn {
 	char *name;
 	uint64_t generation;
 	uint32_t nr_subdirs;
-	uint32_t pins;			/* daemon references (open handles, links) */
+	uint32_t pins;			/* daemon references (children, open handles, links) */
 	uint64_t lookups;		/* kernel references (FUSE nlookup) */
 	uint16_t mode;
 	uint8_t type;

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for the kernfs tree's node lifetimes: a removed node the
+ * kernel still refers to (a FUSE lookup count) or the daemon still uses (an
+ * open handle, a link) must stay valid, with a valid path up to the root,
+ * until the last reference goes; then it is freed.  Run under ASan, a
+ * lifetime mistake here is a use-after-free report, not a flaky mount test.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kernfs.h"
+
+static int setup(void **state)
+{
+	struct kernfs_root *kr = calloc(1, sizeof(*kr));
+
+	if (!kr || kernfs_init(kr)) {
+		free(kr);
+		return -1;
+	}
+	*state = kr;
+	return 0;
+}
+
+static void drop_notifications(struct kernfs_root *kr)
+{
+	struct kn_notify *n = kernfs_take_notifications(kr);
+
+	while (n) {
+		struct kn_notify *next = n->next;
+
+		free(n);
+		n = next;
+	}
+}
+
+static int teardown(void **state)
+{
+	struct kernfs_root *kr = *state;
+
+	drop_notifications(kr);
+	kernfs_destroy(kr);
+	free(kr);
+	return 0;
+}
+
+static size_t nr_zombies(const struct kernfs_root *kr)
+{
+	size_t nr = 0;
+
+	for (const struct kn *kn = kr->zombies; kn; kn = kn->next)
+		nr++;
+	return nr;
+}
+
+/* devices/mdev/vfio-dev/vfio0 and class/vfio-dev/vfio0 -> it, as vfio builds them. */
+static struct kn *build_vfio_dev(struct kernfs_root *kr, struct kn **dev)
+{
+	struct kn *devices = kernfs_create_dir(kr, kr->root, "devices");
+	struct kn *class = kernfs_create_dir(kr, kr->root, "class");
+	struct kn *cls = kernfs_create_dir(kr, class, "vfio-dev");
+	struct kn *mdev = kernfs_create_dir(kr, devices, "mdev");
+	struct kn *vdir = kernfs_create_dir(kr, mdev, "vfio-dev");
+	struct kn *vfio0 = kernfs_create_dir(kr, vdir, "vfio0");
+
+	assert_non_null(vfio0);
+	*dev = mdev;
+	return kernfs_create_link(kr, cls, "vfio0", vfio0);
+}
+
+static void test_link_text(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *mdev, *link = build_vfio_dev(kr, &mdev);
+	char buf[256];
+
+	assert_int_equal(kernfs_link_target(link, buf, sizeof(buf)),
+			 (int)strlen("../../devices/mdev/vfio-dev/vfio0"));
+	assert_string_equal(buf, "../../devices/mdev/vfio-dev/vfio0");
+	assert_int_equal(kernfs_link_target(link, buf, 8), -ENAMETOOLONG);
+}
+
+/*
+ * The kernel looked the link up; the device and the link go (mdev remove).
+ * A readlink still in flight must see the old path, not freed parents.
+ */
+static void test_removed_link_outlives_target_parents(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *mdev, *link = build_vfio_dev(kr, &mdev);
+	struct kn *cls = link->parent;
+	char buf[256];
+
+	link->lookups = 1;
+	kernfs_remove(kr, mdev);
+	kernfs_remove(kr, cls);
+	drop_notifications(kr);
+	assert_true(link->removed);
+	assert_int_equal(kernfs_link_target(link, buf, sizeof(buf)),
+			 (int)strlen("../../devices/mdev/vfio-dev/vfio0"));
+	assert_string_equal(buf, "../../devices/mdev/vfio-dev/vfio0");
+	assert_int_equal(kernfs_path(link, buf, sizeof(buf)), (int)strlen("class/vfio-dev/vfio0"));
+
+	/* The kernel forgets the link: it, its target and their removed parents go. */
+	assert_true(nr_zombies(kr) > 0);
+	kn_forget(kr, link, 1);
+	assert_int_equal(nr_zombies(kr), 0);
+}
+
+/* An open handle on an attribute keeps its removed directory chain. */
+static void test_pinned_node_keeps_its_path(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *a = kernfs_create_dir(kr, kr->root, "a");
+	struct kn *b = kernfs_create_dir(kr, a, "b");
+	struct kn *c = kernfs_create_dir(kr, b, "c");
+	char buf[64];
+
+	kn_pin(c);
+	kernfs_remove(kr, a);
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, kr->root, "a"));
+	assert_int_equal(nr_zombies(kr), 3);
+	assert_int_equal(kernfs_path(c, buf, sizeof(buf)), (int)strlen("a/b/c"));
+	assert_string_equal(buf, "a/b/c");
+	kn_unpin(kr, c);
+	assert_int_equal(nr_zombies(kr), 0);
+}
+
+/* Nothing refers to a removed subtree: it is freed at once, nothing parked. */
+static void test_unreferenced_subtree_freed(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *a = kernfs_create_dir(kr, kr->root, "a");
+	size_t before = kr->nr_nodes;
+
+	assert_non_null(kernfs_create_dir(kr, kernfs_create_dir(kr, a, "b"), "c"));
+	assert_int_equal(kr->nr_nodes, before + 2);
+	kernfs_remove(kr, a);
+	drop_notifications(kr);
+	assert_int_equal(nr_zombies(kr), 0);
+	assert_int_equal(kr->nr_nodes, before - 1);
+	/* The name is free again. */
+	assert_non_null(kernfs_create_dir(kr, kr->root, "a"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_link_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_link_outlives_target_parents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_node_keeps_its_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreferenced_subtree_freed, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
