@@ -93,30 +93,12 @@ static void ap_send_mask_changed_uevent(struct ap_bus *ap, const char *key, cons
 
 /* ---- binding bookkeeping -------------------------------------------------- */
 
-static void ap_count_queues(struct ap_bus *ap, unsigned int *apqns, unsigned int *bound)
-{
-	struct device *dev;
-
-	*apqns = *bound = 0;
-	list_for_each_entry(dev, &ap->bus.devices, bus_node) {
-		if (!is_queue_dev(dev))
-			continue;
-		(*apqns)++;
-		if (dev->driver)
-			(*bound)++;
-	}
-}
-
 /* ap_check_bindings_complete(): after the first scan, every queue has a driver. */
 static void ap_check_bindings_complete(struct ap_bus *ap)
 {
-	unsigned int apqns, bound;
 	char var[48];
 
-	if (ap->scans < 1)
-		return;
-	ap_count_queues(ap, &apqns, &bound);
-	if (bound != apqns)
+	if (ap->scans < 1 || ap->nr_bound_queues != ap->nr_queues)
 		return;
 	snprintf(var, sizeof(var), "BINDINGS=complete\nCOMPLETECOUNT=%llu",
 		 ++ap->bindings_complete_count);
@@ -157,8 +139,10 @@ static int ap_bus_probe(struct device *dev)
 	if (rc)
 		return rc;
 	/* A probed queue is polled: a pending reset completes. */
-	if (is_queue_dev(dev))
+	if (is_queue_dev(dev)) {
+		ap->nr_bound_queues++;
 		ap_queue_poll(to_ap_queue(dev));
+	}
 	ap_check_bindings_complete(ap);
 	return 0;
 }
@@ -173,6 +157,7 @@ static void ap_bus_remove(struct device *dev)
 	if (is_queue_dev(dev)) {
 		struct ap_queue *q = to_ap_queue(dev);
 
+		q->card->ap->nr_bound_queues--;
 		q->dev_state = AP_DEV_UNINITIATED;
 		q->interrupt = false;
 	}
@@ -433,9 +418,8 @@ static ssize_t scans_store(void *obj, const char *buf, size_t len)
 static ssize_t bindings_show(void *obj, char *buf)
 {
 	struct ap_bus *ap = bus_to_ap(obj);
-	unsigned int apqns, bound;
+	unsigned int apqns = ap->nr_queues, bound = ap->nr_bound_queues;
 
-	ap_count_queues(ap, &apqns, &bound);
 	if (ap->scans >= 1 && bound == apqns)
 		return sprintf(buf, "%u/%u (complete)\n", bound, apqns);
 	return sprintf(buf, "%u/%u\n", bound, apqns);

@@ -93,6 +93,12 @@ struct ap_bus {
 	int config_time;
 	unsigned long long scans;
 	unsigned long long bindings_complete_count;
+	/*
+	 * ap_calc_bound_apqns() counts by walking the bus; a probe asks after
+	 * every queue, so the counts are kept instead: queues that exist, and
+	 * queues a driver has probed (the "bindings" attribute).
+	 */
+	unsigned int nr_queues, nr_bound_queues;
 	struct ap_card *cards[AP_MASK_BITS];
 	struct zcrypt *zcrypt;
 };

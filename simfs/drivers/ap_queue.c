@@ -143,6 +143,7 @@ static void ap_queue_release(struct device *dev)
 
 	if (q->card && q->card->queues[q->domain] == q)
 		q->card->queues[q->domain] = NULL;
+	q->card->ap->nr_queues--;
 	free(q);
 }
 
@@ -171,6 +172,7 @@ int ap_queue_create(struct ap_card *card, unsigned int domain)
 	q->dev.type = &ap_queue_type;
 	q->dev.release = ap_queue_release;
 	card->queues[domain] = q;
+	card->ap->nr_queues++;
 	if (q->config && !q->chkstop)
 		q->dev_state = AP_DEV_OPERATING;
 	err = device_add(&q->dev);
