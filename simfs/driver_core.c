@@ -210,6 +210,8 @@ static ssize_t dev_uevent_store(void *obj, const char *buf, size_t len)
 static const struct kn_attr dev_attr_uevent = {
 	.name = "uevent", .mode = 0644, .show = dev_uevent_show, .store = dev_uevent_store,
 };
+static const struct kn_attr *const dev_uevent_attrs[] = { &dev_attr_uevent, NULL };
+static const struct attr_group dev_uevent_group = { .attrs = dev_uevent_attrs };
 
 /* ---- buses ---------------------------------------------------------------- */
 
@@ -572,7 +574,7 @@ int device_add(struct device *dev)
 	dev->dir = kernfs_create_dir(kr, parent_dir, dev->name);
 	if (!dev->dir)
 		return -ENOMEM;
-	if (!kernfs_create_attr(kr, dev->dir, &dev_attr_uevent, dev_attr_uevent.mode, dev))
+	if (kernfs_create_group(kr, dev->dir, &dev_uevent_group, dev))
 		goto fail;
 	if (subsys && !kernfs_create_link(kr, dev->dir, "subsystem", subsys))
 		goto fail;

@@ -103,7 +103,7 @@ static void fill_stat(struct simfs_fs *fs, const struct kn *kn, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	st->st_ino = kn_ino(kn, &fs->sim->kfs);
 	st->st_mode = kn->mode;
-	st->st_nlink = kn->type == KN_DIR ? 2 + kn->nr_subdirs : 1;
+	st->st_nlink = kn->type == KN_DIR ? 2 + kn->dir.nr_subdirs : 1;
 	/* Owned by the simulated machine's root: the user who mounted it (root, as a rule). */
 	st->st_uid = getuid();
 	st->st_gid = getgid();
@@ -503,8 +503,11 @@ static int dir_snapshot(struct simfs_fs *fs, struct kn *dir, struct dir_handle *
 {
 	size_t n = 2;
 	struct kn *kn;
+	int err = kernfs_populate(&fs->sim->kfs, dir);
 
-	for (kn = dir->first; kn; kn = kn->next)
+	if (err)
+		return err;
+	for (kn = dir->dir.first; kn; kn = kn->next)
 		n++;
 	d->ents = calloc(n, sizeof(*d->ents));
 	if (!d->ents)
@@ -513,7 +516,7 @@ static int dir_snapshot(struct simfs_fs *fs, struct kn *dir, struct dir_handle *
 	d->ents[1] = (struct dir_entry){ dir->parent ? kn_ino(dir->parent, &fs->sim->kfs) : 1,
 					 S_IFDIR, strdup("..") };
 	d->nr = 2;
-	for (kn = dir->first; kn; kn = kn->next) {
+	for (kn = dir->dir.first; kn; kn = kn->next) {
 		d->ents[d->nr] = (struct dir_entry){ kn_ino(kn, &fs->sim->kfs), kn->mode, strdup(kn->name) };
 		if (!d->ents[d->nr].name)
 			break;

@@ -48,6 +48,27 @@ static int kernfs_rehash(struct kernfs_root *kr, size_t nr)
 	return 0;
 }
 
+static void kn_drop_lazy(struct kn *kn)
+{
+	if (kn->type != KN_DIR)
+		return;
+	while (kn->dir.lazy) {
+		struct kn_lazy_group *lg = kn->dir.lazy;
+
+		kn->dir.lazy = lg->next;
+		free(lg);
+	}
+}
+
+/* The node's own memory: its name, lazy groups and itself. */
+static void kn_free_mem(struct kn *kn)
+{
+	kn_drop_lazy(kn);
+	if (!kn->static_name)
+		free((char *)kn->name);
+	free(kn);
+}
+
 static void kn_free(struct kernfs_root *kr, struct kn *kn)
 {
 	struct kn *parent = kn->parent;
@@ -60,8 +81,7 @@ static void kn_free(struct kernfs_root *kr, struct kn *kn)
 		kn->next->prev = kn->prev;
 	if (kn->type == KN_LINK)
 		kn_unpin(kr, kn->target);
-	free(kn->name);
-	free(kn);
+	kn_free_mem(kn);
 	if (parent)
 		kn_unpin(kr, parent);
 }
@@ -90,15 +110,26 @@ void kn_forget(struct kernfs_root *kr, struct kn *kn, uint64_t nlookup)
 	kn_release(kr, kn);
 }
 
+static struct kn *kn_find_hashed(struct kernfs_root *kr, const struct kn *parent, const char *name)
+{
+	struct kn *kn = kr->buckets[kn_hash(parent, name) & (kr->nr_buckets - 1)];
+
+	for (; kn; kn = kn->hash_next)
+		if (kn->parent == parent && !strcmp(kn->name, name))
+			return kn;
+	return NULL;
+}
+
+/* A new node; @static_name: @name outlives the node and is not copied. */
 static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *name,
-			 enum kn_type type, uint16_t mode)
+			 bool static_name, enum kn_type type, uint16_t mode)
 {
 	struct kn *kn;
 	size_t b;
 
 	if (parent && (parent->type != KN_DIR || parent->removed))
 		return NULL;
-	if (parent && kernfs_find(kr, parent, name))
+	if (parent && kn_find_hashed(kr, parent, name))
 		return NULL;	/* -EEXIST; callers check before creating */
 	if (kr->nr_nodes + 1 > kr->nr_buckets && kernfs_rehash(kr, kr->nr_buckets * 2))
 		return NULL;
@@ -106,7 +137,8 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 	kn = calloc(1, sizeof(*kn));
 	if (!kn)
 		return NULL;
-	kn->name = strdup(name);
+	kn->static_name = static_name;
+	kn->name = static_name ? name : strdup(name);
 	if (!kn->name) {
 		free(kn);
 		return NULL;
@@ -116,14 +148,14 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 	kn->generation = ++kr->next_generation;
 	kn->parent = parent;
 	if (parent) {
-		kn->prev = parent->last;
-		if (parent->last)
-			parent->last->next = kn;
+		kn->prev = parent->dir.last;
+		if (parent->dir.last)
+			parent->dir.last->next = kn;
 		else
-			parent->first = kn;
-		parent->last = kn;
+			parent->dir.first = kn;
+		parent->dir.last = kn;
 		if (type == KN_DIR)
-			parent->nr_subdirs++;
+			parent->dir.nr_subdirs++;
 		/*
 		 * A child pins its parent, as a kernfs_node holds a reference on
 		 * its parent: a removed node still in use (an open fd, a link
@@ -146,7 +178,7 @@ int kernfs_init(struct kernfs_root *kr)
 	kr->buckets = calloc(kr->nr_buckets, sizeof(*kr->buckets));
 	if (!kr->buckets)
 		return -ENOMEM;
-	kr->root = kn_new(kr, NULL, "", KN_DIR, 040755);
+	kr->root = kn_new(kr, NULL, "", true, KN_DIR, 040755);
 	if (!kr->root) {
 		free(kr->buckets);
 		return -ENOMEM;
@@ -154,14 +186,53 @@ int kernfs_init(struct kernfs_root *kr)
 	return 0;
 }
 
-struct kn *kernfs_find(struct kernfs_root *kr, const struct kn *parent, const char *name)
+/* The mode @attr of a lazy group shows with (0: hidden). */
+static uint16_t lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr)
 {
-	struct kn *kn = kr->buckets[kn_hash(parent, name) & (kr->nr_buckets - 1)];
+	return lg->grp->is_visible ? lg->grp->is_visible(lg->obj, attr) : attr->mode;
+}
 
-	for (; kn; kn = kn->hash_next)
-		if (kn->parent == parent && !strcmp(kn->name, name))
-			return kn;
+/* Groups are searched in creation order, so the first group naming a file wins, as before. */
+static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const char *name)
+{
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
+		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
+			uint16_t mode;
+
+			if (strcmp((*a)->name, name))
+				continue;
+			mode = lazy_mode(lg, *a);
+			if (mode)
+				return kernfs_create_attr(kr, dir, *a, mode, lg->obj);
+		}
+	}
 	return NULL;
+}
+
+struct kn *kernfs_find(struct kernfs_root *kr, struct kn *parent, const char *name)
+{
+	struct kn *kn = kn_find_hashed(kr, parent, name);
+
+	if (kn || parent->type != KN_DIR || parent->removed || !parent->dir.lazy)
+		return kn;
+	return kn_materialise(kr, parent, name);
+}
+
+int kernfs_populate(struct kernfs_root *kr, struct kn *dir)
+{
+	if (dir->type != KN_DIR || dir->removed)
+		return 0;
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
+		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
+			uint16_t mode = lazy_mode(lg, *a);
+
+			if (!mode || kn_find_hashed(kr, dir, (*a)->name))
+				continue;
+			if (!kernfs_create_attr(kr, dir, *a, mode, lg->obj))
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path)
@@ -188,13 +259,13 @@ struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path
 
 struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name)
 {
-	return kn_new(kr, parent, name, KN_DIR, 040755);
+	return kn_new(kr, parent, name, false, KN_DIR, 040755);
 }
 
 struct kn *kernfs_create_attr(struct kernfs_root *kr, struct kn *parent, const struct kn_attr *attr,
 			      uint16_t mode, void *obj)
 {
-	struct kn *kn = kn_new(kr, parent, attr->name, KN_ATTR, 0100000 | (mode & 0777));
+	struct kn *kn = kn_new(kr, parent, attr->name, true, KN_ATTR, 0100000 | (mode & 0777));
 
 	if (kn) {
 		kn->attr.attr = attr;
@@ -206,7 +277,7 @@ struct kn *kernfs_create_attr(struct kernfs_root *kr, struct kn *parent, const s
 struct kn *kernfs_create_link(struct kernfs_root *kr, struct kn *parent, const char *name,
 			      struct kn *target)
 {
-	struct kn *kn = kn_new(kr, parent, name, KN_LINK, 0120777);
+	struct kn *kn = kn_new(kr, parent, name, false, KN_LINK, 0120777);
 
 	if (kn) {
 		kn->target = target;
@@ -253,8 +324,12 @@ static void kernfs_remove_subtree(struct kernfs_root *kr, struct kn *kn, bool to
 {
 	struct kn *parent = kn->parent;
 
-	while (kn->first)
-		kernfs_remove_subtree(kr, kn->first, false);
+	if (kn->type == KN_DIR) {
+		while (kn->dir.first)
+			kernfs_remove_subtree(kr, kn->dir.first, false);
+		/* The groups' objects may go with the directory: forget them now. */
+		kn_drop_lazy(kn);
+	}
 
 	/*
 	 * Only the top of a removed subtree needs a notification: dropping a
@@ -269,13 +344,13 @@ static void kernfs_remove_subtree(struct kernfs_root *kr, struct kn *kn, bool to
 	if (kn->prev)
 		kn->prev->next = kn->next;
 	else
-		parent->first = kn->next;
+		parent->dir.first = kn->next;
 	if (kn->next)
 		kn->next->prev = kn->prev;
 	else
-		parent->last = kn->prev;
+		parent->dir.last = kn->prev;
 	if (kn->type == KN_DIR)
-		parent->nr_subdirs--;
+		parent->dir.nr_subdirs--;
 	kn_unhash(kr, kn);
 	kn->removed = true;
 	/* Park it on the zombie list until the kernel forgets it. */
@@ -287,11 +362,29 @@ static void kernfs_remove_subtree(struct kernfs_root *kr, struct kn *kn, bool to
 	kn_release(kr, kn);
 }
 
-void kernfs_remove(struct kernfs_root *kr, struct kn *kn)
+static void kn_remove(struct kernfs_root *kr, struct kn *kn)
 {
 	if (!kn || kn->removed || kn == kr->root)
 		return;
 	kernfs_remove_subtree(kr, kn, true);
+}
+
+/*
+ * One file of a group goes on its own (sysfs_remove_file_self(), as mdev's
+ * "remove" does): the directory stops being lazy, so that the group cannot
+ * bring the file back.
+ */
+static void kn_freeze(struct kernfs_root *kr, struct kn *dir)
+{
+	kernfs_populate(kr, dir);
+	kn_drop_lazy(dir);
+}
+
+void kernfs_remove(struct kernfs_root *kr, struct kn *kn)
+{
+	if (kn && kn->type == KN_ATTR && !kn->removed && kn->parent->dir.lazy)
+		kn_freeze(kr, kn->parent);
+	kn_remove(kr, kn);
 }
 
 void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char *name)
@@ -304,35 +397,52 @@ int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct att
 			void *obj)
 {
 	struct kn *gdir = dir;
+	struct kn_lazy_group *lg, **tail;
 
 	if (grp->name) {
-		gdir = kernfs_find(kr, dir, grp->name);
+		gdir = kn_find_hashed(kr, dir, grp->name);
 		if (!gdir)
 			gdir = kernfs_create_dir(kr, dir, grp->name);
 		if (!gdir)
 			return -ENOMEM;
 	}
-	for (const struct kn_attr *const *a = grp->attrs; a && *a; a++) {
-		uint16_t mode = (*a)->mode;
-
-		if (grp->is_visible)
-			mode = grp->is_visible(obj, *a);
-		if (!mode || kernfs_find(kr, gdir, (*a)->name))
-			continue;
-		if (!kernfs_create_attr(kr, gdir, *a, mode, obj))
-			return -ENOMEM;
-	}
+	if (gdir->type != KN_DIR || gdir->removed)
+		return -ENOENT;
+	lg = malloc(sizeof(*lg));
+	if (!lg)
+		return -ENOMEM;
+	*lg = (struct kn_lazy_group){ .grp = grp, .obj = obj };
+	for (tail = &gdir->dir.lazy; *tail; tail = &(*tail)->next)
+		;
+	*tail = lg;
 	return 0;
 }
 
 void kernfs_remove_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp)
 {
+	struct kn_lazy_group **pp = &dir->dir.lazy;
+
 	if (grp->name) {
 		kernfs_remove_by_name(kr, dir, grp->name);
 		return;
 	}
-	for (const struct kn_attr *const *a = grp->attrs; a && *a; a++)
-		kernfs_remove_by_name(kr, dir, (*a)->name);
+	/* The materialised files of the group, then the record of it. */
+	for (const struct kn_attr *const *a = grp->attrs; a && *a; a++) {
+		struct kn *kn = kn_find_hashed(kr, dir, (*a)->name);
+
+		if (kn && kn->type == KN_ATTR && kn->attr.attr == *a)
+			kn_remove(kr, kn);
+	}
+	while (*pp) {
+		struct kn_lazy_group *lg = *pp;
+
+		if (lg->grp == grp) {
+			*pp = lg->next;
+			free(lg);
+		} else {
+			pp = &lg->next;
+		}
+	}
 }
 
 int kernfs_create_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps,
@@ -457,14 +567,13 @@ struct kn_notify *kernfs_take_notifications(struct kernfs_root *kr)
 
 static void kn_free_tree(struct kn *kn)
 {
-	while (kn->first) {
-		struct kn *child = kn->first;
+	while (kn->type == KN_DIR && kn->dir.first) {
+		struct kn *child = kn->dir.first;
 
-		kn->first = child->next;
+		kn->dir.first = child->next;
 		kn_free_tree(child);
 	}
-	free(kn->name);
-	free(kn);
+	kn_free_mem(kn);
 }
 
 void kernfs_destroy(struct kernfs_root *kr)
@@ -484,8 +593,7 @@ void kernfs_destroy(struct kernfs_root *kr)
 		struct kn *kn = kr->zombies;
 
 		kr->zombies = kn->next;
-		free(kn->name);
-		free(kn);
+		kn_free_mem(kn);
 	}
 	free(kr->buckets);
 	memset(kr, 0, sizeof(*kr));

@@ -59,20 +59,39 @@ struct attr_group {
 	uint16_t (*is_visible)(void *obj, const struct kn_attr *attr);
 };
 
+/*
+ * Attribute groups are materialised on demand: creating a group records it
+ * on the directory, and an attribute node exists only once a lookup names
+ * it or a readdir lists the directory.  A quarter of a million devices then
+ * cost their directories, not the dozen files in each.  This is exact only
+ * because every is_visible() depends on state fixed for the object's life
+ * (the kernel version, a subchannel's type, a card's functions), just as
+ * sysfs evaluates it once, when the group is created.
+ */
+struct kn_lazy_group {
+	struct kn_lazy_group *next;
+	const struct attr_group *grp;
+	void *obj;
+};
+
 struct kn {
 	struct kn *parent;
 	struct kn *prev, *next;		/* siblings, in creation order */
-	struct kn *first, *last;	/* children of a directory */
 	struct kn *hash_next;		/* chain in kernfs_root::buckets */
-	char *name;
+	const char *name;		/* owned unless static_name */
 	uint64_t generation;
-	uint32_t nr_subdirs;
-	uint32_t pins;			/* daemon references (children, open handles, links) */
 	uint64_t lookups;		/* kernel references (FUSE nlookup) */
+	uint32_t pins;			/* daemon references (children, open handles, links) */
 	uint16_t mode;
 	uint8_t type;
-	bool removed;
+	bool removed : 1;
+	bool static_name : 1;		/* an attribute's name: its kn_attr's, not a copy */
 	union {
+		struct {
+			struct kn *first, *last;	/* children */
+			struct kn_lazy_group *lazy;	/* groups not yet materialised */
+			uint32_t nr_subdirs;
+		} dir;
 		struct {
 			const struct kn_attr *attr;
 			void *obj;
@@ -119,7 +138,10 @@ int kernfs_create_groups(struct kernfs_root *kr, struct kn *dir, const struct at
 			 void *obj);
 void kernfs_remove_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps);
 
-struct kn *kernfs_find(struct kernfs_root *kr, const struct kn *parent, const char *name);
+/* The child @name of @parent, materialising it from a lazy group if need be. */
+struct kn *kernfs_find(struct kernfs_root *kr, struct kn *parent, const char *name);
+/* Materialise every lazy attribute of @dir (before listing it). */
+int kernfs_populate(struct kernfs_root *kr, struct kn *dir);
 /* Resolve a '/'-separated path relative to @from (no "..", no links). */
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path);
 

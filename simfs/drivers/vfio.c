@@ -85,7 +85,7 @@ static void vfio_group_free(struct vfio_group *grp)
 		device_unregister(&grp->dev);
 	free(grp);
 	/* cleanup_glue_dir(): the class's directory under devices/virtual goes with its last device. */
-	if (core->virtual_vfio_dir && !core->virtual_vfio_dir->first) {
+	if (core->virtual_vfio_dir && !core->virtual_vfio_dir->dir.first) {
 		kernfs_remove(kr, core->virtual_vfio_dir);
 		core->virtual_vfio_dir = NULL;
 	}

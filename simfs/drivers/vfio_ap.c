@@ -928,9 +928,9 @@ static struct mdev_type *ccw_parent_type(struct sim *sim, struct subchannel *sch
 	struct kn *types = kernfs_find(&sim->kfs, sch->dev.dir, "mdev_supported_types");
 	struct kn *create;
 
-	if (!types || !types->first)
+	if (!types || !types->dir.first)
 		return NULL;
-	create = kernfs_find(&sim->kfs, types->first, "create");
+	create = kernfs_find(&sim->kfs, types->dir.first, "create");
 	return create && create->type == KN_ATTR ? create->attr.obj : NULL;
 }
 

@@ -3,7 +3,8 @@
  * Unit tests for the kernfs tree's node lifetimes: a removed node the
  * kernel still refers to (a FUSE lookup count) or the daemon still uses (an
  * open handle, a link) must stay valid, with a valid path up to the root,
- * until the last reference goes; then it is freed.  Run under ASan, a
+ * until the last reference goes; then it is freed.  Attribute groups are
+ * materialised on demand, and must look exactly as if they were not.  Run under ASan, a
  * lifetime mistake here is a use-after-free report, not a flaky mount test.
  */
 #include <errno.h>
@@ -152,6 +153,124 @@ static void test_unreferenced_subtree_freed(void **state)
 	assert_non_null(kernfs_create_dir(kr, kr->root, "a"));
 }
 
+/* ---- lazy attribute groups ------------------------------------------------ */
+
+static ssize_t val_show(void *obj, char *buf)
+{
+	(void)obj;
+	buf[0] = '1';
+	return 1;
+}
+
+static const struct kn_attr attr_a = { .name = "a", .mode = 0444, .show = val_show };
+static const struct kn_attr attr_b = { .name = "b", .mode = 0644, .show = val_show };
+static const struct kn_attr attr_hidden = { .name = "hidden", .mode = 0444, .show = val_show };
+static const struct kn_attr *const grp_attrs[] = { &attr_a, &attr_b, &attr_hidden, NULL };
+static int visible_calls;
+
+static uint16_t grp_visible(void *obj, const struct kn_attr *attr)
+{
+	visible_calls++;
+	if (attr == &attr_hidden)
+		return 0;
+	return attr == &attr_b ? (uint16_t)(uintptr_t)obj : attr->mode;
+}
+
+static const struct attr_group grp = { .attrs = grp_attrs, .is_visible = grp_visible };
+static const struct kn_attr attr_a2 = { .name = "a", .mode = 0200, .show = val_show };
+static const struct kn_attr *const grp2_attrs[] = { &attr_a2, NULL };
+static const struct attr_group grp2 = { .attrs = grp2_attrs };
+
+static size_t nr_children(const struct kn *dir)
+{
+	size_t nr = 0;
+
+	for (const struct kn *kn = dir->dir.first; kn; kn = kn->next)
+		nr++;
+	return nr;
+}
+
+/* A group costs no node until a lookup names a file; hidden files never appear. */
+static void test_group_materialised_on_lookup(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *dir = kernfs_create_dir(kr, kr->root, "dev");
+	struct kn *a, *b;
+
+	visible_calls = 0;
+	assert_int_equal(kernfs_create_group(kr, dir, &grp, (void *)(uintptr_t)0600), 0);
+	assert_int_equal(kernfs_create_group(kr, dir, &grp2, NULL), 0);
+	assert_int_equal(nr_children(dir), 0);
+	assert_int_equal(visible_calls, 0);
+
+	a = kernfs_find(kr, dir, "a");
+	assert_non_null(a);
+	assert_ptr_equal(a->attr.attr, &attr_a);	/* the first group naming "a" wins */
+	assert_int_equal(a->mode, 0100444);
+	assert_ptr_equal(kernfs_find(kr, dir, "a"), a);	/* materialised once */
+	b = kernfs_walk(kr, kr->root, "dev/b");
+	assert_non_null(b);
+	assert_int_equal(b->mode, 0100600);		/* is_visible's mode */
+	assert_null(kernfs_find(kr, dir, "hidden"));
+	assert_null(kernfs_find(kr, dir, "nope"));
+	assert_int_equal(nr_children(dir), 2);
+
+	assert_int_equal(kernfs_populate(kr, dir), 0);
+	assert_int_equal(nr_children(dir), 2);		/* a, b; hidden stays hidden */
+}
+
+/* A file removed on its own stays removed; the rest of the group stays. */
+static void test_single_file_removal_sticks(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *dir = kernfs_create_dir(kr, kr->root, "dev");
+
+	assert_int_equal(kernfs_create_group(kr, dir, &grp, (void *)(uintptr_t)0644), 0);
+	kernfs_remove_by_name(kr, dir, "a");
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, dir, "a"));
+	assert_non_null(kernfs_find(kr, dir, "b"));
+	assert_int_equal(kernfs_populate(kr, dir), 0);
+	assert_null(kernfs_find(kr, dir, "a"));
+	assert_int_equal(nr_children(dir), 1);
+}
+
+/* Removing a group removes its files, materialised or not, and only its own. */
+static void test_group_removal(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *dir = kernfs_create_dir(kr, kr->root, "dev");
+
+	assert_int_equal(kernfs_create_group(kr, dir, &grp, (void *)(uintptr_t)0644), 0);
+	assert_int_equal(kernfs_create_group(kr, dir, &grp2, NULL), 0);
+	assert_non_null(kernfs_find(kr, dir, "b"));
+	kernfs_remove_group(kr, dir, &grp);
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, dir, "b"));
+	/* "a" now comes from the group left. */
+	assert_ptr_equal(kernfs_find(kr, dir, "a")->attr.attr, &attr_a2);
+	kernfs_remove_group(kr, dir, &grp2);
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, dir, "a"));
+	assert_int_equal(nr_children(dir), 0);
+}
+
+/* A removed directory materialises nothing more, even from its groups. */
+static void test_removed_dir_is_not_populated(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *dir = kernfs_create_dir(kr, kr->root, "dev");
+
+	assert_int_equal(kernfs_create_group(kr, dir, &grp, (void *)(uintptr_t)0644), 0);
+	dir->lookups = 1;
+	kernfs_remove(kr, dir);
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, dir, "a"));
+	assert_int_equal(kernfs_populate(kr, dir), 0);
+	assert_int_equal(nr_children(dir), 0);
+	kn_forget(kr, dir, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +278,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_removed_link_outlives_target_parents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_node_keeps_its_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreferenced_subtree_freed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_materialised_on_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_file_removal_sticks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_removed_dir_is_not_populated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
