@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t kn_hash(const struct kn *parent, const char *name)
+static uint32_t kn_hash(const struct kn *parent, const char *name)
 {
 	/* FNV-1a over the name, mixed with the parent's address. */
 	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
@@ -22,7 +22,7 @@ static size_t kn_hash(const struct kn *parent, const char *name)
 		h ^= (unsigned char)*name;
 		h *= 1099511628211ull;
 	}
-	return (size_t)(h ^ (h >> 29));
+	return (uint32_t)(h ^ (h >> 29));
 }
 
 static int kernfs_rehash(struct kernfs_root *kr, size_t nr)
@@ -35,7 +35,7 @@ static int kernfs_rehash(struct kernfs_root *kr, size_t nr)
 		struct kn *kn = kr->buckets[i], *next;
 
 		for (; kn; kn = next) {
-			size_t b = kn_hash(kn->parent, kn->name) & (nr - 1);
+			size_t b = kn->hash & (nr - 1);
 
 			next = kn->hash_next;
 			kn->hash_next = nb[b];
@@ -112,11 +112,28 @@ void kn_forget(struct kernfs_root *kr, struct kn *kn, uint64_t nlookup)
 
 static struct kn *kn_find_hashed(struct kernfs_root *kr, const struct kn *parent, const char *name)
 {
-	struct kn *kn = kr->buckets[kn_hash(parent, name) & (kr->nr_buckets - 1)];
+	uint32_t hash = kn_hash(parent, name);
+	struct kn *kn = kr->buckets[hash & (kr->nr_buckets - 1)];
 
 	for (; kn; kn = kn->hash_next)
-		if (kn->parent == parent && !strcmp(kn->name, name))
+		if (kn->hash == hash && kn->parent == parent && !strcmp(kn->name, name))
 			return kn;
+	return NULL;
+}
+
+/*
+ * Names that nearly every device has: shared, not copied, so a quarter of a
+ * million "subsystem" links do not hold a quarter of a million copies.
+ */
+static const char *common_name(const char *name)
+{
+	static const char *const names[] = {
+		"subsystem", "driver", "device", "module", "iommu_group", "mdev_type",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return names[i];
 	return NULL;
 }
 
@@ -137,6 +154,10 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 	kn = calloc(1, sizeof(*kn));
 	if (!kn)
 		return NULL;
+	if (!static_name && common_name(name)) {
+		name = common_name(name);
+		static_name = true;
+	}
 	kn->static_name = static_name;
 	kn->name = static_name ? name : strdup(name);
 	if (!kn->name) {
@@ -163,7 +184,8 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 		 */
 		kn_pin(parent);
 	}
-	b = kn_hash(parent, kn->name) & (kr->nr_buckets - 1);
+	kn->hash = kn_hash(parent, kn->name);
+	b = kn->hash & (kr->nr_buckets - 1);
 	kn->hash_next = kr->buckets[b];
 	kr->buckets[b] = kn;
 	kr->nr_nodes++;
@@ -308,7 +330,7 @@ static void kernfs_queue_notify(struct kernfs_root *kr, struct kn *parent, struc
 
 static void kn_unhash(struct kernfs_root *kr, struct kn *kn)
 {
-	struct kn **pp = &kr->buckets[kn_hash(kn->parent, kn->name) & (kr->nr_buckets - 1)];
+	struct kn **pp = &kr->buckets[kn->hash & (kr->nr_buckets - 1)];
 
 	for (; *pp; pp = &(*pp)->hash_next) {
 		if (*pp == kn) {

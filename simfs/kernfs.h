@@ -82,6 +82,7 @@ struct kn {
 	uint64_t generation;
 	uint64_t lookups;		/* kernel references (FUSE nlookup) */
 	uint32_t pins;			/* daemon references (children, open handles, links) */
+	uint32_t hash;			/* of (parent, name): rehashing touches no name */
 	uint16_t mode;
 	uint8_t type;
 	bool removed : 1;
