@@ -652,6 +652,14 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	conn->want &= ~(unsigned int)FUSE_CAP_WRITEBACK_CACHE;
+	/*
+	 * A link's text is fixed for the link's life: nothing in sysfs moves a
+	 * link or its target, and a name linked anew is a new inode.  So the
+	 * kernel may keep the text (tools readlink "driver" and "subsystem"
+	 * over and over); only a removal needs telling, and it is.
+	 */
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 }
 
 const struct fuse_lowlevel_ops simfs_ll_ops = {

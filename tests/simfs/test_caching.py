@@ -1,0 +1,69 @@
+"""What the kernel may keep, and what the tree builds only when asked.
+
+Link texts are cached by the kernel (a link never changes its text; a name
+linked anew is a new inode), and attribute files get a node only when a
+lookup names them or a listing shows them.  Both must be invisible: these
+tests hold the caching to the same answers an uncached tree gives.
+"""
+import os
+import subprocess
+
+from conftest import SIMFS
+
+SCH = "bus/css/devices/0.0.0313"
+
+
+def stats(mount):
+    cp = subprocess.run([str(SIMFS), "ctl", str(mount.path), "stats"], capture_output=True, text=True,
+                        check=True)
+    return {k: int(v) for k, v in (line.split() for line in cp.stdout.splitlines())}
+
+
+def test_link_text_is_cached_and_a_relinked_name_reads_anew(sysfs):
+    assert sysfs.readlink(f"{SCH}/driver") == "../../../bus/css/drivers/io_subchannel"
+    before = stats(sysfs)["readlink"]
+    for _ in range(50):
+        assert sysfs.readlink(f"{SCH}/driver") == "../../../bus/css/drivers/io_subchannel"
+    assert stats(sysfs)["readlink"] - before <= 1, "the kernel kept asking for a link's text"
+
+    # The same name, linked to another driver: the new text, at once.
+    assert sysfs.write(f"{SCH}/driver_override", "vfio_ccw") is None
+    assert sysfs.write("bus/css/drivers/io_subchannel/unbind", "0.0.0313") is None
+    assert not sysfs.exists(f"{SCH}/driver")
+    assert sysfs.write("bus/css/drivers/vfio_ccw/bind", "0.0.0313") is None
+    assert sysfs.readlink(f"{SCH}/driver") == "../../../bus/css/drivers/vfio_ccw"
+    assert sysfs.readlink("bus/css/drivers/vfio_ccw/0.0.0313") == "../../../../devices/css0/0.0.0313"
+
+
+def test_files_get_nodes_on_first_use_and_list_the_same(sysfs):
+    before = stats(sysfs)["nodes"]
+    # One file named: one node more, and its bytes.
+    assert sysfs.read(f"{SCH}/type") == b"0\n"
+    assert stats(sysfs)["nodes"] == before + 1
+    # A listing shows every file; a second listing builds nothing more.
+    names = sysfs.ls(SCH)
+    assert {"chpids", "dev_busid", "driver_override", "modalias", "pimpampom", "type", "uevent",
+            "subsystem", "driver"} <= set(names)
+    after = stats(sysfs)["nodes"]
+    assert after > before + 1
+    assert sysfs.ls(SCH) == names
+    assert stats(sysfs)["nodes"] == after
+    # Every listed name stats as what it is.
+    for n in names:
+        st = os.lstat(sysfs.p(f"{SCH}/{n}"))
+        assert st.st_mode & 0o170000 in (0o100000, 0o040000, 0o120000), n
+
+
+def test_a_file_removed_on_its_own_stays_removed(sysfs):
+    """mdev's remove file goes first when the device goes; the group must not bring it back."""
+    create = "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"
+    uuid = "11111111-2222-4333-8444-555555555555"
+    assert sysfs.write(create, uuid) is None
+    d = f"devices/vfio_ap/matrix/{uuid}"
+    assert "remove" in sysfs.ls(d)
+    assert sysfs.write(f"{d}/remove", "1") is None
+    assert not sysfs.exists(d)
+    # Created again, the new device has its own remove file.
+    assert sysfs.write(create, uuid) is None
+    assert sysfs.exists(f"{d}/remove")
+    assert sysfs.write(f"{d}/remove", "1") is None
