@@ -244,8 +244,15 @@ static int cmd_stats(struct simfs_fs *fs, int argc, char **argv, struct out *o)
 		"release", "opendir", "readdir", "notify",
 	};
 
+	size_t nodes;
+
 	for (int i = 0; i < STAT_MAX; i++)
 		out_printf(o, "%s %llu\n", names[i], (unsigned long long)atomic_load(&fs->stats[i]));
+	/* Nodes in the tree: files are materialised on demand, so this grows with use. */
+	sim_lock(fs->sim);
+	nodes = fs->sim->kfs.nr_nodes;
+	sim_unlock(fs->sim);
+	out_printf(o, "nodes %zu\n", nodes);
 	return 0;
 }
 
