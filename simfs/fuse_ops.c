@@ -113,6 +113,17 @@ static void fill_stat(struct simfs_fs *fs, const struct kn *kn, struct stat *st)
 		st->st_size = kn->attr.attr->size ? kn->attr.attr->size : SYSFS_PAGE_SIZE;
 }
 
+/* A lookup's answer for @kn; the caller counts the kernel's new reference. */
+static void fill_entry(struct simfs_fs *fs, const struct kn *kn, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = kn_ino(kn, &fs->sim->kfs);
+	e->generation = kn->generation;
+	fill_stat(fs, kn, &e->attr);
+	e->attr_timeout = fs->timeout;
+	e->entry_timeout = fs->timeout;
+}
+
 /* Send what the model queued for the kernel's caches; the lock must not be held. */
 void simfs_send_notifications(struct simfs_fs *fs, struct kn_notify *n)
 {
@@ -197,11 +208,7 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	kn->lookups++;
-	e.ino = kn_ino(kn, &fs->sim->kfs);
-	e.generation = kn->generation;
-	fill_stat(fs, kn, &e.attr);
-	e.attr_timeout = fs->timeout;
-	e.entry_timeout = fs->timeout;
+	fill_entry(fs, kn, &e);
 	sim_unlock(fs->sim);
 	fuse_reply_entry(req, &e);
 }
@@ -529,16 +536,47 @@ static int dir_snapshot(struct simfs_fs *fs, struct kn *dir, struct dir_handle *
 	return d->nr == n ? 0 : -ENOMEM;
 }
 
-static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		       struct fuse_file_info *fi)
+/*
+ * One entry of a readdirplus, with what a lookup would answer.  The kernel
+ * takes a reference on every entry but "." and "..", and keeps the
+ * attributes: the stat that follows a listing (ls -l, a walk) then costs no
+ * request.  An entry gone since the snapshot goes without attributes (ino
+ * 0), which the kernel takes as a plain entry.  Returns the bytes needed,
+ * as fuse_add_direntry_plus() does; the reference counts only if it fit.
+ */
+static size_t add_entry_plus(struct simfs_fs *fs, fuse_req_t req, char *buf, size_t room,
+			     struct kn *dir, const struct dir_entry *ent, off_t next)
+{
+	bool dots = !strcmp(ent->name, ".") || !strcmp(ent->name, "..");
+	struct kn *kn = dots || dir->removed ? NULL : kernfs_find(&fs->sim->kfs, dir, ent->name);
+	struct fuse_entry_param e;
+	size_t len;
+
+	if (kn && kn_ino(kn, &fs->sim->kfs) == ent->ino) {
+		fill_entry(fs, kn, &e);
+	} else {
+		kn = NULL;
+		memset(&e, 0, sizeof(e));
+		e.attr.st_ino = ent->ino;
+		e.attr.st_mode = ent->mode;
+	}
+	len = fuse_add_direntry_plus(req, buf, room, ent->name, &e, next);
+	if (kn && len <= room)
+		kn->lookups++;
+	return len;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
 {
 	struct simfs_fs *fs = fs_of(req);
 	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
+	struct kn *dir = NULL;
 	char *buf;
 	size_t pos = 0;
 	int err = 0;
 
-	count(fs, STAT_READDIR);
+	count(fs, plus ? STAT_READDIRPLUS : STAT_READDIR);
 	if (off == 0 || !d->valid) {
 		dir_handle_clear(d);
 		sim_lock(fs->sim);
@@ -555,17 +593,37 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	if (plus) {
+		sim_lock(fs->sim);
+		dir = kn_of(fs, ino);
+	}
 	for (size_t i = (size_t)off; i < d->nr; i++) {
 		struct stat st = { .st_ino = d->ents[i].ino, .st_mode = d->ents[i].mode };
-		size_t len = fuse_add_direntry(req, buf + pos, size - pos, d->ents[i].name, &st,
-					       (off_t)(i + 1));
+		size_t len = plus ? add_entry_plus(fs, req, buf + pos, size - pos, dir, &d->ents[i],
+						   (off_t)(i + 1)) :
+				    fuse_add_direntry(req, buf + pos, size - pos, d->ents[i].name, &st,
+						      (off_t)(i + 1));
 
 		if (len > size - pos)
 			break;
 		pos += len;
 	}
+	if (plus)
+		sim_unlock(fs->sim);
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, false);
+}
+
+static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	do_readdir(req, ino, size, off, fi, true);
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -685,6 +743,7 @@ const struct fuse_lowlevel_ops simfs_ll_ops = {
 	.release = ll_release,
 	.opendir = ll_opendir,
 	.readdir = ll_readdir,
+	.readdirplus = ll_readdirplus,
 	.releasedir = ll_releasedir,
 };
 

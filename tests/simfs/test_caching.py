@@ -67,3 +67,36 @@ def test_a_file_removed_on_its_own_stays_removed(sysfs):
     assert sysfs.write(create, uuid) is None
     assert sysfs.exists(f"{d}/remove")
     assert sysfs.write(f"{d}/remove", "1") is None
+
+
+def test_a_listing_answers_the_stats_that_follow(sysfs):
+    """readdirplus: the entries come with their attributes, as lookups would answer."""
+    d = sysfs.p("devices/css0/0.0.0314")
+    os.stat(d)  # the path itself is looked up before the listing
+    before = stats(sysfs)
+    names = os.listdir(d)
+    modes = {n: os.lstat(d / n).st_mode for n in names}
+    after = stats(sysfs)
+    assert after["readdirplus"] > before["readdirplus"]
+    assert after["lookup"] == before["lookup"] and after["getattr"] == before["getattr"], \
+        "a stat after the listing went to the daemon"
+    # What the listing said is what a lookup says.
+    assert modes["type"] & 0o777 == 0o444 and modes["driver_override"] & 0o777 == 0o644
+    assert modes["subsystem"] & 0o170000 == 0o120000
+    assert all(modes[n] & 0o170000 in (0o100000, 0o040000, 0o120000) for n in names)
+
+
+def test_removed_nodes_are_freed_once_the_kernel_forgets_them(sysfs):
+    """Every reference the kernel took (lookups, listings) is given back: nothing leaks."""
+    create = "devices/vfio_ap/matrix/mdev_supported_types/vfio_ap-passthrough/create"
+    uuids = [f"2222222{i}-2222-4333-8444-555555555555" for i in range(4)]
+    for u in uuids:
+        assert sysfs.write(create, u) is None
+        d = sysfs.p(f"devices/vfio_ap/matrix/{u}")
+        for n in os.listdir(d):
+            os.lstat(d / n)
+        assert sysfs.read(f"devices/vfio_ap/matrix/{u}/matrix") == b""
+    for u in uuids:
+        assert sysfs.write(f"devices/vfio_ap/matrix/{u}/remove", "1") is None
+    assert sysfs.wait_for(lambda: stats(sysfs)["zombies"] == 0), \
+        f"{stats(sysfs)['zombies']} removed nodes still held"
