@@ -221,13 +221,16 @@ struct nodes {
 	size_t n, cap;
 };
 
-static void collect(struct kn *dir, enum pick what, struct nodes *out)
+/* Every file counts, materialised yet or not: the directory is listed first, as readdir does. */
+static void collect(struct kernfs_root *kr, struct kn *dir, enum pick what, struct nodes *out)
 {
-	for (struct kn *kn = dir->first; kn; kn = kn->next) {
+	if (kernfs_populate(kr, dir))
+		abort();
+	for (struct kn *kn = dir->dir.first; kn; kn = kn->next) {
 		bool take = false;
 
 		if (kn->type == KN_DIR)
-			collect(kn, what, out);
+			collect(kr, kn, what, out);
 		else if (what == PICK_LINK)
 			take = kn->type == KN_LINK;
 		else if (kn->type == KN_ATTR && what == PICK_WRITABLE)
@@ -252,7 +255,7 @@ static struct kn *pick(struct sim *sim, enum pick what, unsigned int index)
 	struct kn *kn;
 
 	nodes.n = 0;
-	collect(sim->kfs.root, what, &nodes);
+	collect(&sim->kfs, sim->kfs.root, what, &nodes);
 	if (!nodes.n)
 		return NULL;
 	kn = nodes.v[index % nodes.n];

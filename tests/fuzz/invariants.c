@@ -245,7 +245,10 @@ static void check_tree(struct ctx *c, struct kn *dir, size_t *count, int depth)
 		fail(c, dir, "tree deeper than 64");
 		return;
 	}
-	for (struct kn *kn = dir->first; kn && !c->failed; kn = kn->next) {
+	/* What a listing shows: the lazy groups materialised first. */
+	if (kernfs_populate(c->kr, dir))
+		fail(c, dir, "cannot materialise its files");
+	for (struct kn *kn = dir->dir.first; kn && !c->failed; kn = kn->next) {
 		if (kn->parent != dir)
 			fail(c, kn, "child does not point back at its parent");
 		if (kn->prev != prev)
@@ -281,10 +284,10 @@ static void check_tree(struct ctx *c, struct kn *dir, size_t *count, int depth)
 		}
 		prev = kn;
 	}
-	if (!c->failed && dir->last != prev)
+	if (!c->failed && dir->dir.last != prev)
 		fail(c, dir, "last child pointer wrong");
-	if (!c->failed && dir->nr_subdirs != subdirs)
-		fail(c, dir, "nr_subdirs %u, counted %u", dir->nr_subdirs, subdirs);
+	if (!c->failed && dir->dir.nr_subdirs != subdirs)
+		fail(c, dir, "nr_subdirs %u, counted %u", dir->dir.nr_subdirs, subdirs);
 }
 
 /* The link's target is live, reachable from the root, and its text leads there. */
@@ -345,7 +348,7 @@ static void check_link(struct ctx *c, struct kn *link)
 static void for_each_node(struct ctx *c, struct kn *dir, void (*fn)(struct ctx *, struct kn *, void *),
 			  void *arg)
 {
-	for (struct kn *kn = dir->first; kn && !c->failed; kn = kn->next) {
+	for (struct kn *kn = dir->dir.first; kn && !c->failed; kn = kn->next) {
 		fn(c, kn, arg);
 		if (kn->type == KN_DIR)
 			for_each_node(c, kn, fn, arg);
@@ -368,12 +371,12 @@ static void check_driver_links(struct ctx *c)
 {
 	struct kn *bus = kernfs_find(c->kr, c->kr->root, "bus");
 
-	for (struct kn *b = bus ? bus->first : NULL; b && !c->failed; b = b->next) {
+	for (struct kn *b = bus ? bus->dir.first : NULL; b && !c->failed; b = b->next) {
 		struct kn *devs = kernfs_find(c->kr, b, "devices");
 		struct kn *drvs = kernfs_find(c->kr, b, "drivers");
 
 		/* device -> driver -> device */
-		for (struct kn *l = devs ? devs->first : NULL; l && !c->failed; l = l->next) {
+		for (struct kn *l = devs ? devs->dir.first : NULL; l && !c->failed; l = l->next) {
 			struct kn *dev, *drv, *back;
 
 			if (l->type != KN_LINK) {
@@ -393,8 +396,8 @@ static void check_driver_links(struct ctx *c)
 				fail(c, dev, "bound to %s of another bus", drv->name);
 		}
 		/* driver -> device -> driver */
-		for (struct kn *d = drvs ? drvs->first : NULL; d && !c->failed; d = d->next) {
-			for (struct kn *l = d->first; l && !c->failed; l = l->next) {
+		for (struct kn *d = drvs ? drvs->dir.first : NULL; d && !c->failed; d = d->next) {
+			for (struct kn *l = d->dir.first; l && !c->failed; l = l->next) {
 				if (l->type != KN_LINK || !strcmp(l->name, "module"))
 					continue;
 				if (link_child(c, l->target, "driver") != d)
@@ -454,7 +457,7 @@ static void check_type(struct ctx *c, struct kn *type, const struct mdev_list *m
 		fail(c, type, "type without devices/");
 		return;
 	}
-	for (struct kn *l = devs->first; l && !c->failed; l = l->next) {
+	for (struct kn *l = devs->dir.first; l && !c->failed; l = l->next) {
 		existing++;
 		if (l->type != KN_LINK || !in_list(mdevs, l->target))
 			fail(c, l, "not a link to an mdev");
@@ -500,7 +503,7 @@ static void check_mdevs(struct ctx *c, struct mdev_list *mdevs)
 		fail(c, mdevs->v[0], "an mdev without bus/mdev/devices");
 		return;
 	}
-	for (struct kn *l = busdevs ? busdevs->first : NULL; l && !c->failed; l = l->next) {
+	for (struct kn *l = busdevs ? busdevs->dir.first : NULL; l && !c->failed; l = l->next) {
 		listed++;
 		if (l->type != KN_LINK || !in_list(mdevs, l->target))
 			fail(c, l, "bus/mdev/devices lists something that is not an mdev directory");
@@ -634,7 +637,7 @@ static void check_ap(struct ctx *c, const struct mdev_list *mdevs)
 
 	/* Queues: bound to the driver the masks say. */
 	devs = kernfs_find(c->kr, ap, "devices");
-	for (struct kn *l = devs ? devs->first : NULL; l && !c->failed; l = l->next) {
+	for (struct kn *l = devs ? devs->dir.first : NULL; l && !c->failed; l = l->next) {
 		unsigned int apid, apqi;
 		struct kn *drv;
 		bool owned;
@@ -757,7 +760,9 @@ static int dump_dir(struct ctx *c, struct kn *dir, char *path, size_t len, size_
 {
 	int err = dump_node(c, dir, path, out);
 
-	for (struct kn *kn = dir->first; kn && !err; kn = kn->next) {
+	if (!err)
+		err = kernfs_populate(c->kr, dir);
+	for (struct kn *kn = dir->dir.first; kn && !err; kn = kn->next) {
 		int n = snprintf(path + len, size - len, "%s%s", len ? "/" : "", kn->name);
 
 		if (n < 0 || (size_t)n >= size - len)
