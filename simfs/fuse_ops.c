@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -704,6 +705,22 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	fuse_reply_err(req, EACCES);
 }
 
+/*
+ * Until Linux 6.14 ("fuse: dont truncate cached, mutated symlink") a cached
+ * link text was cut at the inode's size, and sysfs links stat at 0 bytes:
+ * every link would read as "".  Stable kernels got the fix in 2025, but
+ * their version numbers cannot say so; only 6.14 and later are trusted.
+ */
+static bool kernel_keeps_whole_link_texts(void)
+{
+	struct utsname u;
+	unsigned int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	/* O_TRUNC arrives with open and is ignored, as sysfs ignores truncation. */
@@ -716,7 +733,7 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 	 * kernel may keep the text (tools readlink "driver" and "subsystem"
 	 * over and over); only a removal needs telling, and it is.
 	 */
-	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+	if ((conn->capable & FUSE_CAP_CACHE_SYMLINKS) && kernel_keeps_whole_link_texts())
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 }
 
