@@ -214,7 +214,7 @@ static uint16_t lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *
 	return lg->grp->is_visible ? lg->grp->is_visible(lg->obj, attr) : attr->mode;
 }
 
-/* Groups are searched in creation order, so the first group naming a file wins, as before. */
+/* The group file called @name, materialised; names are unique in a directory (kernfs.h). */
 static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const char *name)
 {
 	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
@@ -240,21 +240,42 @@ struct kn *kernfs_find(struct kernfs_root *kr, struct kn *parent, const char *na
 	return kn_materialise(kr, parent, name);
 }
 
-int kernfs_populate(struct kernfs_root *kr, struct kn *dir)
+int kernfs_for_each_lazy(struct kernfs_root *kr, struct kn *dir, kn_lazy_fn fn, void *arg)
 {
 	if (dir->type != KN_DIR || dir->removed)
 		return 0;
 	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
 		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
 			uint16_t mode = lazy_mode(lg, *a);
+			int err;
 
 			if (!mode || kn_find_hashed(kr, dir, (*a)->name))
 				continue;
-			if (!kernfs_create_attr(kr, dir, *a, mode, lg->obj))
-				return -ENOMEM;
+			err = fn(arg, *a, mode, lg->obj);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
+}
+
+struct populate_arg {
+	struct kernfs_root *kr;
+	struct kn *dir;
+};
+
+static int populate_one(void *arg, const struct kn_attr *attr, uint16_t mode, void *obj)
+{
+	struct populate_arg *p = arg;
+
+	return kernfs_create_attr(p->kr, p->dir, attr, mode, obj) ? 0 : -ENOMEM;
+}
+
+int kernfs_populate(struct kernfs_root *kr, struct kn *dir)
+{
+	struct populate_arg p = { kr, dir };
+
+	return kernfs_for_each_lazy(kr, dir, populate_one, &p);
 }
 
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path)
@@ -398,8 +419,9 @@ static void kn_remove(struct kernfs_root *kr, struct kn *kn)
  */
 static void kn_freeze(struct kernfs_root *kr, struct kn *dir)
 {
-	kernfs_populate(kr, dir);
-	kn_drop_lazy(dir);
+	/* Without memory for every file, keep the groups: losing files is worse. */
+	if (!kernfs_populate(kr, dir))
+		kn_drop_lazy(dir);
 }
 
 void kernfs_remove(struct kernfs_root *kr, struct kn *kn)

@@ -67,6 +67,11 @@ struct attr_group {
  * because every is_visible() depends on state fixed for the object's life
  * (the kernel version, a subchannel's type, a card's functions), just as
  * sysfs evaluates it once, when the group is created.
+ *
+ * Names are unique in a directory: sysfs refuses a group whose file names
+ * one that exists (-EEXIST).  Checking that here would cost a lookup per
+ * file at every device's creation, so it is the invariant checker of the
+ * model fuzzer (tests/fuzz/invariants.c) that holds the drivers to it.
  */
 struct kn_lazy_group {
 	struct kn_lazy_group *next;
@@ -143,6 +148,13 @@ void kernfs_remove_groups(struct kernfs_root *kr, struct kn *dir, const struct a
 struct kn *kernfs_find(struct kernfs_root *kr, struct kn *parent, const char *name);
 /* Materialise every lazy attribute of @dir (before listing it). */
 int kernfs_populate(struct kernfs_root *kr, struct kn *dir);
+/*
+ * Call @fn for each file a listing of @dir would add now (visible group
+ * files not materialised yet), materialising nothing; a non-zero return of
+ * @fn stops the walk and is returned.
+ */
+typedef int (*kn_lazy_fn)(void *arg, const struct kn_attr *attr, uint16_t mode, void *obj);
+int kernfs_for_each_lazy(struct kernfs_root *kr, struct kn *dir, kn_lazy_fn fn, void *arg);
 /* Resolve a '/'-separated path relative to @from (no "..", no links). */
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path);
 

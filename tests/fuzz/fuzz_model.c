@@ -213,52 +213,88 @@ static void broken(const char *what, const char *why)
 	abort();
 }
 
-/* Nodes of one kind, in tree order. */
+/*
+ * Files of one kind, in tree order: nodes, and group files not materialised
+ * yet (@dir and @name; the one picked is looked up, as a path walk would).
+ */
 enum pick { PICK_WRITABLE, PICK_READABLE, PICK_LINK };
 
+struct cand {
+	struct kn *kn;
+	struct kn *dir;
+	const char *name;
+};
+
 struct nodes {
-	struct kn **v;
+	struct cand *v;
 	size_t n, cap;
 };
 
-/* Every file counts, materialised yet or not: the directory is listed first, as readdir does. */
+static void add_cand(struct nodes *out, struct cand c)
+{
+	if (out->n == out->cap) {
+		out->cap = out->cap ? 2 * out->cap : 256;
+		out->v = realloc(out->v, out->cap * sizeof(*out->v));
+		if (!out->v)
+			abort();
+	}
+	out->v[out->n++] = c;
+}
+
+static bool wanted(enum pick what, enum kn_type type, uint16_t mode, const struct kn_attr *attr)
+{
+	if (what == PICK_LINK)
+		return type == KN_LINK;
+	if (type != KN_ATTR)
+		return false;
+	if (what == PICK_WRITABLE)
+		return (mode & 0222) && attr->store;
+	return (mode & 0444) && attr->show;
+}
+
+struct lazy_arg {
+	struct kn *dir;
+	enum pick what;
+	struct nodes *out;
+};
+
+static int add_lazy(void *arg, const struct kn_attr *attr, uint16_t mode, void *obj)
+{
+	struct lazy_arg *l = arg;
+
+	(void)obj;
+	if (wanted(l->what, KN_ATTR, mode, attr))
+		add_cand(l->out, (struct cand){ NULL, l->dir, attr->name });
+	return 0;
+}
+
 static void collect(struct kernfs_root *kr, struct kn *dir, enum pick what, struct nodes *out)
 {
-	if (kernfs_populate(kr, dir))
-		abort();
-	for (struct kn *kn = dir->dir.first; kn; kn = kn->next) {
-		bool take = false;
+	struct lazy_arg l = { dir, what, out };
 
+	for (struct kn *kn = dir->dir.first; kn; kn = kn->next) {
 		if (kn->type == KN_DIR)
 			collect(kr, kn, what, out);
-		else if (what == PICK_LINK)
-			take = kn->type == KN_LINK;
-		else if (kn->type == KN_ATTR && what == PICK_WRITABLE)
-			take = (kn->mode & 0222) && kn->attr.attr->store;
-		else if (kn->type == KN_ATTR)
-			take = (kn->mode & 0444) && kn->attr.attr->show;
-		if (!take)
-			continue;
-		if (out->n == out->cap) {
-			out->cap = out->cap ? 2 * out->cap : 256;
-			out->v = realloc(out->v, out->cap * sizeof(*out->v));
-			if (!out->v)
-				abort();
-		}
-		out->v[out->n++] = kn;
+		else if (wanted(what, kn->type, kn->mode, kn->type == KN_ATTR ? kn->attr.attr : NULL))
+			add_cand(out, (struct cand){ kn, NULL, NULL });
 	}
+	kernfs_for_each_lazy(kr, dir, add_lazy, &l);
 }
 
 static struct kn *pick(struct sim *sim, enum pick what, unsigned int index)
 {
 	static struct nodes nodes;
+	struct cand *c;
 	struct kn *kn;
 
 	nodes.n = 0;
 	collect(&sim->kfs, sim->kfs.root, what, &nodes);
 	if (!nodes.n)
 		return NULL;
-	kn = nodes.v[index % nodes.n];
+	c = &nodes.v[index % nodes.n];
+	kn = c->kn ? c->kn : kernfs_find(&sim->kfs, c->dir, c->name);
+	if (!kn)
+		broken("lookup", "a group file listed as there is not found");
 	return kn;
 }
 

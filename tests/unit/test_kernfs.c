@@ -177,8 +177,8 @@ static uint16_t grp_visible(void *obj, const struct kn_attr *attr)
 }
 
 static const struct attr_group grp = { .attrs = grp_attrs, .is_visible = grp_visible };
-static const struct kn_attr attr_a2 = { .name = "a", .mode = 0200, .show = val_show };
-static const struct kn_attr *const grp2_attrs[] = { &attr_a2, NULL };
+static const struct kn_attr attr_c = { .name = "c", .mode = 0200, .show = val_show };
+static const struct kn_attr *const grp2_attrs[] = { &attr_c, NULL };
 static const struct attr_group grp2 = { .attrs = grp2_attrs };
 
 static size_t nr_children(const struct kn *dir)
@@ -205,7 +205,7 @@ static void test_group_materialised_on_lookup(void **state)
 
 	a = kernfs_find(kr, dir, "a");
 	assert_non_null(a);
-	assert_ptr_equal(a->attr.attr, &attr_a);	/* the first group naming "a" wins */
+	assert_ptr_equal(a->attr.attr, &attr_a);
 	assert_int_equal(a->mode, 0100444);
 	assert_ptr_equal(kernfs_find(kr, dir, "a"), a);	/* materialised once */
 	b = kernfs_walk(kr, kr->root, "dev/b");
@@ -216,7 +216,34 @@ static void test_group_materialised_on_lookup(void **state)
 	assert_int_equal(nr_children(dir), 2);
 
 	assert_int_equal(kernfs_populate(kr, dir), 0);
-	assert_int_equal(nr_children(dir), 2);		/* a, b; hidden stays hidden */
+	assert_int_equal(nr_children(dir), 3);		/* a, b, c; hidden stays hidden */
+	assert_ptr_equal(kernfs_find(kr, dir, "c")->attr.attr, &attr_c);
+}
+
+static int count_lazy(void *arg, const struct kn_attr *attr, uint16_t mode, void *obj)
+{
+	(void)attr;
+	(void)obj;
+	(*(int *)arg)++;
+	return mode == 0 ? -EINVAL : 0;
+}
+
+/* The files a listing would add, without adding them. */
+static void test_for_each_lazy_materialises_nothing(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *dir = kernfs_create_dir(kr, kr->root, "dev");
+	int n = 0;
+
+	assert_int_equal(kernfs_create_group(kr, dir, &grp, (void *)(uintptr_t)0644), 0);
+	assert_int_equal(kernfs_create_group(kr, dir, &grp2, NULL), 0);
+	assert_int_equal(kernfs_for_each_lazy(kr, dir, count_lazy, &n), 0);
+	assert_int_equal(n, 3);				/* a, b, c */
+	assert_int_equal(nr_children(dir), 0);
+	assert_non_null(kernfs_find(kr, dir, "b"));
+	n = 0;
+	assert_int_equal(kernfs_for_each_lazy(kr, dir, count_lazy, &n), 0);
+	assert_int_equal(n, 2);				/* b is a node now */
 }
 
 /* A file removed on its own stays removed; the rest of the group stays. */
@@ -247,11 +274,12 @@ static void test_group_removal(void **state)
 	kernfs_remove_group(kr, dir, &grp);
 	drop_notifications(kr);
 	assert_null(kernfs_find(kr, dir, "b"));
-	/* "a" now comes from the group left. */
-	assert_ptr_equal(kernfs_find(kr, dir, "a")->attr.attr, &attr_a2);
+	assert_null(kernfs_find(kr, dir, "a"));
+	/* The other group's file, never looked up, is still there to be found. */
+	assert_non_null(kernfs_find(kr, dir, "c"));
 	kernfs_remove_group(kr, dir, &grp2);
 	drop_notifications(kr);
-	assert_null(kernfs_find(kr, dir, "a"));
+	assert_null(kernfs_find(kr, dir, "c"));
 	assert_int_equal(nr_children(dir), 0);
 }
 
@@ -279,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pinned_node_keeps_its_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreferenced_subtree_freed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_materialised_on_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_for_each_lazy_materialises_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_file_removal_sticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_dir_is_not_populated, setup, teardown),
