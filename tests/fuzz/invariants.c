@@ -758,6 +758,20 @@ int inv_check(struct sim *sim, char *why, size_t whylen)
 	return c.failed ? -1 : 0;
 }
 
+/* What a show gave (@n bytes in c->page, or -errno), as a dump line ends. */
+static int dump_shown(struct ctx *c, ssize_t n, struct inv_buf *out)
+{
+	char line[64];
+	int err;
+
+	if (n < 0) {
+		snprintf(line, sizeof(line), "!%s", strerror((int)-n));
+		return buf_str(out, line);
+	}
+	err = buf_str(out, "=");
+	return err ? err : buf_escaped(out, c->page, (size_t)n);
+}
+
 /* One line per node: path, type and mode, then the show's output or the link's text. */
 static int dump_node(struct ctx *c, struct kn *kn, const char *path, struct inv_buf *out)
 {
@@ -769,16 +783,7 @@ static int dump_node(struct ctx *c, struct kn *kn, const char *path, struct inv_
 	if (!err)
 		err = buf_str(out, line);
 	if (!err && kn->type == KN_ATTR && kn->attr.attr->show) {
-		ssize_t n = do_show(c, kn);
-
-		if (n < 0) {
-			snprintf(line, sizeof(line), "!%s", strerror((int)-n));
-			err = buf_str(out, line);
-		} else {
-			err = buf_str(out, "=");
-			if (!err)
-				err = buf_escaped(out, c->page, (size_t)n);
-		}
+		err = dump_shown(c, do_show(c, kn), out);
 	} else if (!err && kn->type == KN_LINK) {
 		char text[4096];
 		int n = kernfs_link_target(kn, text, sizeof(text));
@@ -846,14 +851,7 @@ static int dump_lazy(struct ctx *c, const struct dump_ent *e, const char *path, 
 			fail(c, NULL, "%s: show returned %zd", path, n);
 			n = -EINVAL;
 		}
-		if (n < 0) {
-			snprintf(line, sizeof(line), "!%s", strerror((int)-n));
-			err = buf_str(out, line);
-		} else {
-			err = buf_str(out, "=");
-			if (!err)
-				err = buf_escaped(out, c->page, (size_t)n);
-		}
+		err = dump_shown(c, n, out);
 	}
 	return err ? err : buf_str(out, "\n");
 }
