@@ -116,22 +116,7 @@ class Sysfs:
 
     def read(self, path: str) -> ReadResult:
         """One show: the exact bytes, or Err('open'|'read', errno)."""
-        try:
-            fd = os.open(self.real(path), os.O_RDONLY)
-        except OSError as e:
-            return Err("open", e.errno)
-        chunks = []
-        try:
-            while True:
-                buf = os.read(fd, 65536)
-                if not buf:
-                    break
-                chunks.append(buf)
-        except OSError as e:
-            return Err("read", e.errno)
-        finally:
-            os.close(fd)
-        return b"".join(chunks)
+        return self.read_chunks(path, 65536)
 
     def pwrite(self, path: str, data: bytes, offset: int) -> WriteResult:
         """One store written at a file offset (sysfs ignores the offset)."""
