@@ -208,8 +208,7 @@ int kernfs_init(struct kernfs_root *kr)
 	return 0;
 }
 
-/* The mode @attr of a lazy group shows with (0: hidden). */
-static uint16_t lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr)
+uint16_t kn_lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr)
 {
 	return lg->grp->is_visible ? lg->grp->is_visible(lg->obj, attr) : attr->mode;
 }
@@ -223,7 +222,7 @@ static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const c
 
 			if (strcmp((*a)->name, name))
 				continue;
-			mode = lazy_mode(lg, *a);
+			mode = kn_lazy_mode(lg, *a);
 			if (mode)
 				return kernfs_create_attr(kr, dir, *a, mode, lg->obj);
 		}
@@ -246,7 +245,7 @@ int kernfs_for_each_lazy(struct kernfs_root *kr, struct kn *dir, kn_lazy_fn fn, 
 		return 0;
 	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
 		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
-			uint16_t mode = lazy_mode(lg, *a);
+			uint16_t mode = kn_lazy_mode(lg, *a);
 			int err;
 
 			if (!mode || kn_find_hashed(kr, dir, (*a)->name))

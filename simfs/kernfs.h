@@ -79,6 +79,9 @@ struct kn_lazy_group {
 	void *obj;
 };
 
+/* The mode @attr of a lazy group shows with (0: hidden). */
+uint16_t kn_lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr);
+
 struct kn {
 	struct kn *parent;
 	struct kn *prev, *next;		/* siblings, in creation order */

@@ -134,14 +134,24 @@ static char *page_buffer(void)
 }
 
 /* One show into c->page; checks the contract: 0..PAGE_SIZE bytes, or a plain -errno. */
+/*
+ * @attr's show for @obj into c->page, held to its contract (at most a page,
+ * or -errno); a breach fails the check, reported at @where.
+ */
+static ssize_t show_checked(struct ctx *c, const struct kn_attr *attr, void *obj, const struct kn *where)
+{
+	ssize_t n = attr->show(obj, c->page);
+
+	if (n > SYSFS_PAGE_SIZE || n < -4095) {
+		fail(c, where, "%s: show returned %zd", attr->name, n);
+		return -EINVAL;
+	}
+	return n;
+}
+
 static ssize_t do_show(struct ctx *c, struct kn *kn)
 {
-	ssize_t n;
-
-	n = kn->attr.attr->show(kn->attr.obj, c->page);
-	if (n > SYSFS_PAGE_SIZE || n < -4095)
-		fail(c, kn, "show returned %zd", n);
-	return n;
+	return show_checked(c, kn->attr.attr, kn->attr.obj, kn);
 }
 
 /* The show of @name under @dir as a C string in c->page, or NULL. */
@@ -243,11 +253,6 @@ static struct kn *materialised_child(struct kn *dir, const char *name)
 	return NULL;
 }
 
-static uint16_t group_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr)
-{
-	return lg->grp->is_visible ? lg->grp->is_visible(lg->obj, attr) : attr->mode;
-}
-
 /*
  * Names are unique in a directory, as sysfs makes them (a group naming an
  * existing file is refused): no two groups show the same name, and a node
@@ -259,14 +264,14 @@ static void check_lazy_names(struct ctx *c, struct kn *dir)
 		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a && !c->failed; a++) {
 			struct kn *kn;
 
-			if (!group_mode(lg, *a))
+			if (!kn_lazy_mode(lg, *a))
 				continue;
 			kn = materialised_child(dir, (*a)->name);
 			if (kn && (kn->type != KN_ATTR || kn->attr.attr != *a))
 				fail(c, kn, "is also a file of an attribute group");
 			for (const struct kn_lazy_group *o = lg->next; o && !c->failed; o = o->next)
 				for (const struct kn_attr *const *b = o->grp->attrs; b && *b; b++)
-					if (!strcmp((*a)->name, (*b)->name) && group_mode(o, *b))
+					if (!strcmp((*a)->name, (*b)->name) && kn_lazy_mode(o, *b))
 						fail(c, dir, "two attribute groups show \"%s\"", (*a)->name);
 		}
 	}
@@ -799,6 +804,7 @@ static int dump_node(struct ctx *c, struct kn *kn, const char *path, struct inv_
 struct dump_ent {
 	const char *name;
 	struct kn *kn;
+	struct kn *dir;		/* of a group file not materialised */
 	const struct kn_attr *attr;
 	uint16_t mode;
 	void *obj;
@@ -824,9 +830,17 @@ static int dump_ents_add(struct dump_ents *e, struct dump_ent ent)
 	return 0;
 }
 
+struct lazy_ents {
+	struct dump_ents *ents;
+	struct kn *dir;
+};
+
 static int add_lazy_ent(void *arg, const struct kn_attr *attr, uint16_t mode, void *obj)
 {
-	return dump_ents_add(arg, (struct dump_ent){ attr->name, NULL, attr, mode, obj });
+	struct lazy_ents *l = arg;
+
+	return dump_ents_add(l->ents, (struct dump_ent){ .name = attr->name, .dir = l->dir,
+							  .attr = attr, .mode = mode, .obj = obj });
 }
 
 static int cmp_ent(const void *a, const void *b)
@@ -844,15 +858,8 @@ static int dump_lazy(struct ctx *c, const struct dump_ent *e, const char *path, 
 	err = buf_str(out, path);
 	if (!err)
 		err = buf_str(out, line);
-	if (!err && e->attr->show) {
-		ssize_t n = e->attr->show(e->obj, c->page);
-
-		if (n > SYSFS_PAGE_SIZE || n < -4095) {
-			fail(c, NULL, "%s: show returned %zd", path, n);
-			n = -EINVAL;
-		}
-		err = dump_shown(c, n, out);
-	}
+	if (!err && e->attr->show)
+		err = dump_shown(c, show_checked(c, e->attr, e->obj, e->dir), out);
 	return err ? err : buf_str(out, "\n");
 }
 
@@ -869,8 +876,11 @@ static int dump_dir(struct ctx *c, struct kn *dir, char *path, size_t len, size_
 
 	for (struct kn *kn = dir->dir.first; kn && !err; kn = kn->next)
 		err = dump_ents_add(&ents, (struct dump_ent){ .name = kn->name, .kn = kn });
-	if (!err)
-		err = kernfs_for_each_lazy(c->kr, dir, add_lazy_ent, &ents);
+	if (!err) {
+		struct lazy_ents l = { &ents, dir };
+
+		err = kernfs_for_each_lazy(c->kr, dir, add_lazy_ent, &l);
+	}
 	if (!err && ents.n)
 		qsort(ents.v, ents.n, sizeof(*ents.v), cmp_ent);
 	for (size_t i = 0; i < ents.n && !err; i++) {
