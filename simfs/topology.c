@@ -346,7 +346,7 @@ static int parse_device(struct ctx *c, json_object *o, struct ccw_device_id_info
 static int parse_sch(struct ctx *c, json_object *o, struct topology *topo, struct topo_sch *sch)
 {
 	static const char *const keys[] = {
-		"schid", "type", "qdio", "chpids", "pim", "pam", "pom", "device", "driver",
+		"schid", "count", "type", "qdio", "chpids", "pim", "pam", "pom", "device", "driver",
 		"driver_override", NULL,
 	};
 	const char *s = NULL, *drv = "io_subchannel";
@@ -460,6 +460,123 @@ static int parse_driver_list(struct ctx *c, json_object *arr, const char *key, c
 	return 0;
 }
 
+/*
+ * "count": N makes one entry stand for N subchannels numbered on from its
+ * schid, their devices numbered on from its devno: a whole LPAR in a line.
+ */
+static int get_count(struct ctx *c, json_object *o, unsigned int cssid, const struct topo_sch *sch,
+		     unsigned int *count)
+{
+	unsigned int n = 1;
+	int err = get_uint(c, o, "count", 65536, &n);
+
+	if (err)
+		return err;
+	if (!n)
+		return fail(c, "count", "0 is out of range 1..65536");
+	if (sch->sch_no + (n - 1) > 0xffff)
+		return fail(c, "count", "%u subchannels from %x.%x.%04x run past %x.%x.ffff", n,
+			    cssid, sch->ssid, sch->sch_no, cssid, sch->ssid);
+	if (sch->dev.present && sch->dev.devno + (n - 1) > 0xffff)
+		return fail(c, "count", "%u devices from %x.%x.%04x run past %x.%x.ffff", n,
+			    cssid, sch->ssid, sch->dev.devno, cssid, sch->ssid);
+	*count = n;
+	return 0;
+}
+
+/* The @k-th subchannel of a counted entry: ids moved on by @k, its own override copy. */
+static int clone_sch(const struct topo_sch *first, unsigned int k, struct topo_sch *sch)
+{
+	*sch = *first;
+	sch->sch_no += k;
+	sch->dev.devno += k;
+	sch->driver_override = NULL;
+	if (first->driver_override && !(sch->driver_override = strdup(first->driver_override)))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Grow topo->schs to hold @need entries, the new ones zeroed: parse_sch()
+ * fills in only what an entry says.  Duplicates never pass the bitmaps, so
+ * the array stops near 4 x 65536 however large the counts.
+ */
+static int reserve_schs(struct topology *topo, size_t *cap, size_t need)
+{
+	struct topo_sch *schs;
+	size_t ncap = *cap;
+
+	if (need <= ncap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	schs = realloc(topo->schs, ncap * sizeof(*schs));
+	if (!schs)
+		return -ENOMEM;
+	memset(schs + *cap, 0, (ncap - *cap) * sizeof(*schs));
+	topo->schs = schs;
+	*cap = ncap;
+	return 0;
+}
+
+static int parse_subchannels(struct ctx *c, json_object *arr, struct topology *topo)
+{
+	/* One bit per (ssid, number): duplicates found in linear time, 4 x 65536 ids. */
+	uint8_t *seen_sch, *seen_dev;
+	size_t n, cap;
+	int err = 0;
+
+	if (!json_object_is_type(arr, json_type_array))
+		return fail(c, "subchannels", "expected an array");
+	n = json_object_array_length(arr);
+	cap = n ? n : 1;
+	topo->schs = calloc(cap, sizeof(*topo->schs));
+	seen_sch = calloc(2, 4 * 65536 / 8);
+	if (!topo->schs || !seen_sch) {
+		free(seen_sch);
+		return -ENOMEM;
+	}
+	seen_dev = seen_sch + 4 * 65536 / 8;
+	for (size_t i = 0; i < n && !err; i++) {
+		json_object *o = json_object_array_get_idx(arr, i);
+		size_t old = push(c, ".subchannels[%zu]", i);
+		struct topo_sch *first = &topo->schs[topo->nr_schs];
+		unsigned int count = 1;
+
+		err = parse_sch(c, o, topo, first);
+		topo->nr_schs++;	/* freed with the topology even when refused */
+		if (!err)
+			err = get_count(c, o, topo->cssid, first, &count);
+		/* Room for these and a slot for every entry still to come. */
+		if (!err)
+			err = reserve_schs(topo, &cap, topo->nr_schs - 1 + count + (n - 1 - i));
+		first = &topo->schs[topo->nr_schs - 1];
+		for (unsigned int k = 0; !err && k < count; k++) {
+			struct topo_sch *sch = k ? &topo->schs[topo->nr_schs++] : first;
+			unsigned int sbit, dbit;
+
+			if (k && (err = clone_sch(first, k, sch)))
+				break;
+			sbit = sch->ssid * 65536 + sch->sch_no;
+			dbit = sch->ssid * 65536 + sch->dev.devno;
+			if (seen_sch[sbit / 8] & (1u << (sbit % 8)))
+				err = fail(c, "schid", "subchannel %x.%x.%04x listed twice", topo->cssid, sch->ssid,
+					   sch->sch_no);
+			else if (sch->dev.present && (seen_dev[dbit / 8] & (1u << (dbit % 8))))
+				err = fail(c, "device.devno", "device number %x.%x.%04x used twice", topo->cssid,
+					   sch->ssid, sch->dev.devno);
+			else {
+				seen_sch[sbit / 8] |= (uint8_t)(1u << (sbit % 8));
+				if (sch->dev.present)
+					seen_dev[dbit / 8] |= (uint8_t)(1u << (dbit % 8));
+			}
+		}
+		pop(c, old);
+	}
+	free(seen_sch);
+	return err;
+}
+
 static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 {
 	static const char *const keys[] = {
@@ -504,45 +621,8 @@ static int parse_css(struct ctx *c, json_object *o, struct topology *topo)
 			topo->nr_chps++;
 		}
 	}
-	if (json_object_object_get_ex(o, "subchannels", &arr)) {
-		size_t n;
-
-		if (!json_object_is_type(arr, json_type_array))
-			return fail(c, "subchannels", "expected an array");
-		n = json_object_array_length(arr);
-		topo->schs = calloc(n ? n : 1, sizeof(*topo->schs));
-		if (!topo->schs)
-			return -ENOMEM;
-		/* One bit per (ssid, number): duplicates found in linear time, 4 x 65536 ids. */
-		uint8_t *seen_sch = calloc(2, 4 * 65536 / 8), *seen_dev;
-
-		if (!seen_sch)
-			return -ENOMEM;
-		seen_dev = seen_sch + 4 * 65536 / 8;
-		for (size_t i = 0; i < n; i++) {
-			struct topo_sch *sch = &topo->schs[i];
-			size_t old = push(c, ".subchannels[%zu]", i);
-			unsigned int sbit, dbit;
-
-			err = parse_sch(c, json_object_array_get_idx(arr, i), topo, sch);
-			topo->nr_schs++;
-			sbit = sch->ssid * 65536 + sch->sch_no;
-			dbit = sch->ssid * 65536 + sch->dev.devno;
-			if (!err && (seen_sch[sbit / 8] & (1u << (sbit % 8))))
-				err = fail(c, "schid", "subchannel listed twice");
-			else if (!err && sch->dev.present && (seen_dev[dbit / 8] & (1u << (dbit % 8))))
-				err = fail(c, "device.devno", "device number used twice");
-			pop(c, old);
-			if (err) {
-				free(seen_sch);
-				return err;
-			}
-			seen_sch[sbit / 8] |= (uint8_t)(1u << (sbit % 8));
-			if (sch->dev.present)
-				seen_dev[dbit / 8] |= (uint8_t)(1u << (dbit % 8));
-		}
-		free(seen_sch);
-	}
+	if (json_object_object_get_ex(o, "subchannels", &arr))
+		return parse_subchannels(c, arr, topo);
 	return 0;
 }
 

@@ -161,7 +161,7 @@ static uint32_t rnd(uint32_t n)
 static const char *const keys[] = {
 	"description", "kernel", "modules", "css", "ap", "mdevs", "vfio_ccw", "vfio_ap", "cssid",
 	"real_cssid", "logging", "chpids", "subchannels", "ccw_drivers", "id", "type", "online",
-	"configure", "schid", "qdio", "pim", "pam", "pom", "device", "driver", "driver_override",
+	"configure", "schid", "count", "qdio", "pim", "pam", "pom", "device", "driver", "driver_override",
 	"devno", "cutype", "devtype", "auto_online", "availability", "max_adapter_id",
 	"max_domain_id", "domain", "usage_domains", "control_domains", "apmask", "aqmask",
 	"features", "interrupts", "cards", "functions", "depth", "max_msg_size", "config",

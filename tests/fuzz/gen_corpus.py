@@ -222,6 +222,9 @@ def topology_seeds():
     d4["ap"]["cards"] = [{"id": 0, "type": "CEX4P"}, {"id": 255, "type": "CEX8A", "online": False,
                                                       "config": False}]
     seeds["edges"] = json.dumps(d4).encode()
+    d5 = json.loads(json.dumps(default))
+    d5["css"]["subchannels"][0]["count"] = 16
+    seeds["counted"] = json.dumps(d5).encode()
     seeds["empty_object"] = b"{}"
     seeds["no_ap"] = json.dumps({"css": default["css"]}).encode()
     return seeds

@@ -67,7 +67,22 @@ BAD = [
     ("bad cutype", mutate(["css", "subchannels", 0, "device", "cutype"], "3990-e9"),
      "css.subchannels[0].device.cutype"),
     ("duplicate subchannel", json.dumps({"css": {"subchannels": [{"schid": "0.0.0001"}, {"schid": "0.0.0001"}]}}),
-     "css.subchannels[1].schid: subchannel listed twice"),
+     "css.subchannels[1].schid: subchannel 0.0.0001 listed twice"),
+    ("count zero", mutate(["css", "subchannels", 0, "count"], 0), "css.subchannels[0].count: 0 is out of range"),
+    ("count not a number", mutate(["css", "subchannels", 0, "count"], "2"),
+     "css.subchannels[0].count: expected an integer"),
+    ("count past the last subchannel", mutate(["css", "subchannels", 0, "count"], 0x10000 - 0x313 + 1),
+     "css.subchannels[0].count: 64750 subchannels from 0.0.0313 run past 0.0.ffff"),
+    ("count past the last device", mutate(["css", "subchannels", 0, "count"], 0x10000 - 0x2b09 + 1),
+     "css.subchannels[0].count: 54520 devices from 0.0.2b09 run past 0.0.ffff"),
+    ("count overlapping a subchannel",
+     json.dumps({"css": {"subchannels": [{"schid": "0.0.0005"}, {"schid": "0.0.0001", "count": 8}]}}),
+     "css.subchannels[1].schid: subchannel 0.0.0005 listed twice"),
+    ("count overlapping a device",
+     json.dumps({"css": {"subchannels": [
+         {"schid": "0.0.0100", "device": {"devno": "0.0.0007", "cutype": "3990/e9"}},
+         {"schid": "0.0.0001", "count": 8, "device": {"devno": "0.0.0001", "cutype": "3990/e9"}}]}}),
+     "css.subchannels[1].device.devno: device number 0.0.0007 used twice"),
     ("bad card type", mutate(["ap", "cards", 0, "type"], "CEX9C"), "ap.cards[0].type"),
     ("card id out of range", mutate(["ap", "cards", 0, "id"], 256), "ap.cards[0].id"),
     ("duplicate card", mutate(["ap", "cards"], [{"id": 5, "type": "CEX7C"}, {"id": 5, "type": "CEX8A"}]),
@@ -98,6 +113,31 @@ def test_missing_fixture_file(tmp_path):
     m, cp = start_simfs(mp, "--topology", tmp_path / "nope.json")
     assert m is None and "nope.json: No such file or directory" in cp.stderr
     assert not os.path.ismount(mp)
+
+
+def test_count_stands_for_consecutive_subchannels(tmp_path, simfs_factory):
+    """"count": N is N entries with the subchannel and device numbers counted on."""
+    entry = {"schid": "0.1.fff0", "chpids": ["40"], "driver_override": "vfio_ccw",
+             "device": {"devno": "0.1.7000", "cutype": "3990/e9", "devtype": "3390/0c", "online": True}}
+    counted = {"css": {"chpids": [{"id": "40", "type": "1b"}], "subchannels": [dict(entry, count=16)]}}
+    listed = json.loads(json.dumps(counted))
+    listed["css"]["subchannels"] = [
+        dict(entry, schid=f"0.1.{0xfff0 + k:04x}", device=dict(entry["device"], devno=f"0.1.{0x7000 + k:04x}"))
+        for k in range(16)]
+    mounts = []
+    for name, doc in (("counted", counted), ("listed", listed)):
+        f = tmp_path / f"{name}.json"
+        f.write_text(json.dumps(doc))
+        mounts.append(simfs_factory("--topology", f, name=name))
+    a, b = mounts
+    assert a.ls("bus/css/devices") == b.ls("bus/css/devices") == [f"0.1.{0xfff0 + k:04x}" for k in range(16)]
+    assert a.ls("bus/ccw/devices") == b.ls("bus/ccw/devices") == [f"0.1.{0x7000 + k:04x}" for k in range(16)]
+    for sch in a.ls("bus/css/devices"):
+        for attr in ("dev_busid", "driver_override", "chpids", "pimpampom", "0.1.%04x/online"
+                     % (0x7000 + int(sch[4:], 16) - 0xfff0)):
+            assert a.read(f"bus/css/devices/{sch}/{attr}") == b.read(f"bus/css/devices/{sch}/{attr}"), attr
+    assert a.read("bus/css/devices/0.1.ffff/driver_override") == b"vfio_ccw\n"
+    assert a.read("bus/ccw/devices/0.1.700f/online") == b"1\n"
 
 
 def test_fixture_can_boot_subchannels_on_vfio_ccw(tmp_path, simfs_factory):
