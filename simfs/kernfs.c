@@ -208,6 +208,15 @@ int kernfs_init(struct kernfs_root *kr)
 	return 0;
 }
 
+int kernfs_reserve(struct kernfs_root *kr, size_t nr_nodes)
+{
+	size_t nr = kr->nr_buckets;
+
+	while (nr < nr_nodes)
+		nr *= 2;
+	return nr == kr->nr_buckets ? 0 : kernfs_rehash(kr, nr);
+}
+
 uint16_t kn_lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr)
 {
 	return lg->grp->is_visible ? lg->grp->is_visible(lg->obj, attr) : attr->mode;

@@ -128,6 +128,11 @@ struct kernfs_root {
 };
 
 int kernfs_init(struct kernfs_root *kr);
+/*
+ * Size the name hash for @nr_nodes now: a large topology's boot otherwise
+ * rehashes every node a dozen times on the way up.
+ */
+int kernfs_reserve(struct kernfs_root *kr, size_t nr_nodes);
 void kernfs_destroy(struct kernfs_root *kr);
 
 struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name);

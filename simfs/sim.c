@@ -281,6 +281,20 @@ static void sim_free(struct sim *sim)
 	free(sim);
 }
 
+/*
+ * The nodes a boot makes, about: five a device (its directory, its
+ * subsystem and driver links, its links in the bus's and the driver's
+ * listings; attribute files wait for their first lookup), plus the skeleton.
+ */
+static size_t sim_boot_nodes(const struct topology *topo)
+{
+	size_t devices = 2 * (size_t)topo->nr_schs + topo->ap.nr_cards;
+
+	for (unsigned int d = 0; topo->ap.present && d < AP_MASK_BITS; d++)
+		devices += ap_mask_test(&topo->ap.usage_domains, d) ? topo->ap.nr_cards : 0;
+	return 5 * devices + 4096;
+}
+
 int sim_create(struct sim **out, const struct topology *topo)
 {
 	char msg[512] = "";
@@ -308,7 +322,9 @@ int sim_create(struct sim **out, const struct topology *topo)
 		free(sim);
 		return err;
 	}
-	err = sim_skeleton(sim);
+	err = kernfs_reserve(&sim->kfs, sim_boot_nodes(topo));
+	if (!err)
+		err = sim_skeleton(sim);
 	if (!err)
 		err = sim_boot_css(sim, topo);
 	if (!err && topo->ap.present)
