@@ -328,7 +328,12 @@ struct kn *kernfs_create_attr(struct kernfs_root *kr, struct kn *parent, const s
 struct kn *kernfs_create_link(struct kernfs_root *kr, struct kn *parent, const char *name,
 			      struct kn *target)
 {
-	struct kn *kn = kn_new(kr, parent, name, false, KN_LINK, 0120777);
+	/*
+	 * A link named as its target (a bus's or a driver's listing) shares
+	 * the target's name: the link pins the target, so the name outlives it.
+	 */
+	bool shared = !strcmp(name, target->name);
+	struct kn *kn = kn_new(kr, parent, shared ? target->name : name, shared, KN_LINK, 0120777);
 
 	if (kn) {
 		kn->target = target;
