@@ -2,9 +2,12 @@
 """Write a large topology fixture: SSIDS x SUBCHANNELS I/O subchannels, each
 with a DASD, and CARDS adapters x DOMAINS usage domains.
 
-    gen_topology.py [--ssids N] [--subchannels N] [--cards N] [--domains N] OUT.json
+    gen_topology.py [--ssids N] [--subchannels N] [--cards N] [--domains N] [--listed] OUT.json
 
 The whole-mainframe case is --ssids 4 --subchannels 65536 --cards 256 --domains 256.
+Subchannels come in runs of 4,096 written as one entry with "count" (each run
+on its own pair of chpids); --listed writes one entry per subchannel instead,
+the way `simfs record` does, for the same machine.
 """
 import argparse
 import json
@@ -16,21 +19,29 @@ def main():
     ap.add_argument("--subchannels", type=int, default=8192, help="per subchannel set")
     ap.add_argument("--cards", type=int, default=16)
     ap.add_argument("--domains", type=int, default=85)
+    ap.add_argument("--listed", action="store_true", help="one entry per subchannel, no counts")
     ap.add_argument("out")
     a = ap.parse_args()
     if not (1 <= a.ssids <= 4 and 0 <= a.subchannels <= 65536 and 0 <= a.cards <= 256 and 0 <= a.domains <= 256):
         ap.error("out of range: ssids 1..4, subchannels 0..65536, cards 0..256, domains 0..256")
 
     chpids = [f"{i:02x}" for i in range(0x40, 0x48)]
+    run = 4096
     schs = []
     for ssid in range(a.ssids):
-        for n in range(a.subchannels):
-            schs.append({
-                "schid": f"0.{ssid}.{n:04x}",
-                "chpids": [chpids[n % 8], chpids[(n + 1) % 8]],
-                "device": {"devno": f"0.{ssid}.{n:04x}", "cutype": "3990/e9", "devtype": "3390/0c",
-                           "driver": "dasd-eckd"},
-            })
+        for start in range(0, a.subchannels, run):
+            count = min(run, a.subchannels - start)
+            pair = [chpids[start // run % 8], chpids[(start // run + 1) % 8]]
+            for n in range(start, start + count) if a.listed else [start]:
+                sch = {
+                    "schid": f"0.{ssid}.{n:04x}",
+                    "chpids": pair,
+                    "device": {"devno": f"0.{ssid}.{n:04x}", "cutype": "3990/e9", "devtype": "3390/0c",
+                               "driver": "dasd-eckd"},
+                }
+                if not a.listed:
+                    sch["count"] = count
+                schs.append(sch)
     doc = {
         "description": f"generated: {a.ssids}x{a.subchannels} subchannels with DASDs, "
                        f"{a.cards} cards x {a.domains} domains",
