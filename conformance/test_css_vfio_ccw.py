@@ -157,6 +157,7 @@ def test_bind_and_unbind_errors(fs, topo, kver, chk, undo):
     chk.write(f"{d}/io_subchannel/unbind", short + "\n", ENODEV, note="not the full name")
     chk.write(f"{d}/io_subchannel/unbind", s.schid + "x\n", ENODEV, note="extra character")
     chk.write(f"{d}/io_subchannel/unbind", s.schid + " \n", ENODEV, note="trailing space")
+    chk.write(f"{d}/io_subchannel/unbind", s.schid + "\n\n", ENODEV, note="two newlines")
     chk.driver(sch(s.schid), "io_subchannel", note="nothing changed")
 
 

@@ -215,11 +215,80 @@ static const struct attr_group dev_uevent_group = { .attrs = dev_uevent_attrs };
 
 /* ---- buses ---------------------------------------------------------------- */
 
+/* FNV-1a of the @len bytes at @s. */
+static size_t bus_name_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (len--) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ull;
+	}
+	return (size_t)(h ^ (h >> 32));
+}
+
+static struct device **bus_name_bucket(struct bus_type *bus, const char *name, size_t len)
+{
+	return &bus->name_hash[bus_name_hash(name, len) & (bus->name_hash_size - 1)];
+}
+
+/* Index @dev by name; -ENOMEM leaves the index as it was. */
+static int bus_name_add(struct bus_type *bus, struct device *dev)
+{
+	struct device **b;
+
+	if (bus->nr_devices + 1 > bus->name_hash_size) {
+		size_t size = bus->name_hash_size ? bus->name_hash_size * 2 : 64;
+		struct device **nh = calloc(size, sizeof(*nh));
+
+		if (!nh)
+			return -ENOMEM;
+		for (size_t i = 0; i < bus->name_hash_size; i++) {
+			struct device *d = bus->name_hash[i], *next;
+
+			for (; d; d = next) {
+				struct device **nb = &nh[bus_name_hash(d->name, strlen(d->name)) & (size - 1)];
+
+				next = d->name_next;
+				d->name_next = *nb;
+				*nb = d;
+			}
+		}
+		free(bus->name_hash);
+		bus->name_hash = nh;
+		bus->name_hash_size = size;
+	}
+	b = bus_name_bucket(bus, dev->name, strlen(dev->name));
+	dev->name_next = *b;
+	*b = dev;
+	bus->nr_devices++;
+	return 0;
+}
+
+static void bus_name_del(struct bus_type *bus, struct device *dev)
+{
+	struct device **pp = bus_name_bucket(bus, dev->name, strlen(dev->name));
+
+	for (; *pp; pp = &(*pp)->name_next) {
+		if (*pp == dev) {
+			*pp = dev->name_next;
+			bus->nr_devices--;
+			return;
+		}
+	}
+}
+
 struct device *bus_find_device_by_name(struct bus_type *bus, const char *buf, size_t len)
 {
+	/* What sysfs_streq() compares: up to a NUL, less one trailing newline. */
+	size_t n = strnlen(buf, len);
 	struct device *dev;
 
-	list_for_each_entry(dev, &bus->devices, bus_node)
+	if (n && buf[n - 1] == '\n')
+		n--;
+	if (!bus->name_hash_size)
+		return NULL;
+	for (dev = *bus_name_bucket(bus, buf, n); dev; dev = dev->name_next)
 		if (sysfs_streq(buf, len, dev->name))
 			return dev;
 	return NULL;
@@ -315,6 +384,9 @@ void bus_unregister(struct bus_type *bus)
 	list_del_init(&bus->node);
 	kernfs_remove(&bus->sim->kfs, bus->dir);
 	bus->dir = bus->devices_dir = bus->drivers_dir = NULL;
+	free(bus->name_hash);
+	bus->name_hash = NULL;
+	bus->name_hash_size = bus->nr_devices = 0;
 }
 
 /* ---- binding -------------------------------------------------------------- */
@@ -591,8 +663,12 @@ int device_add(struct device *dev)
 		goto fail;
 	err = -ENOMEM;
 	if (dev->bus) {
-		if (!kernfs_create_link(kr, dev->bus->devices_dir, dev->name, dev->dir))
+		if (bus_name_add(dev->bus, dev))
 			goto fail;
+		if (!kernfs_create_link(kr, dev->bus->devices_dir, dev->name, dev->dir)) {
+			bus_name_del(dev->bus, dev);
+			goto fail;
+		}
 		list_add_tail(&dev->bus_node, &dev->bus->devices);
 	} else if (dev->class) {
 		if (!kernfs_create_link(kr, dev->class->dir, dev->name, dev->dir))
@@ -618,6 +694,7 @@ void device_unregister(struct device *dev)
 		if (dev->bus) {
 			kernfs_remove_by_name(kr, dev->dir, "subsystem");
 			kernfs_remove_by_name(kr, dev->bus->devices_dir, dev->name);
+			bus_name_del(dev->bus, dev);
 			list_del_init(&dev->bus_node);
 		}
 		device_release_driver(dev);

@@ -46,6 +46,9 @@ struct bus_type {
 	struct list_head devices;	/* in registration order */
 	struct list_head drivers;	/* in registration order, as probing tries them */
 	struct list_head node;		/* in sim::buses */
+	/* The devices by name, for bind/unbind on a bus of a quarter million. */
+	struct device **name_hash;
+	size_t name_hash_size, nr_devices;
 };
 
 struct module {
@@ -104,6 +107,7 @@ struct device {
 	bool registered;
 	bool releasing;			/* its driver's remove is running (and may sleep) */
 	struct list_head bus_node;	/* in bus_type::devices */
+	struct device *name_next;	/* chain in bus_type::name_hash */
 };
 
 void device_initialize(struct device *dev, struct sim *sim, const char *name);
