@@ -213,6 +213,14 @@ static const struct kn_attr dev_attr_uevent = {
 static const struct kn_attr *const dev_uevent_attrs[] = { &dev_attr_uevent, NULL };
 static const struct attr_group dev_uevent_group = { .attrs = dev_uevent_attrs };
 
+/* A device's own links, nodes only once looked up (kernfs.h): two fewer nodes a device. */
+static const struct kn_attr subsystem_link = KN_LINK_ATTR(subsystem);
+static const struct kn_attr *const subsystem_link_attrs[] = { &subsystem_link, NULL };
+static const struct attr_group subsystem_link_group = { .attrs = subsystem_link_attrs };
+static const struct kn_attr driver_link = KN_LINK_ATTR(driver);
+static const struct kn_attr *const driver_link_attrs[] = { &driver_link, NULL };
+static const struct attr_group driver_link_group = { .attrs = driver_link_attrs };
+
 /* ---- buses ---------------------------------------------------------------- */
 
 /* FNV-1a of the @len bytes at @s. */
@@ -397,7 +405,7 @@ static int driver_sysfs_add(struct device *dev, struct device_driver *drv)
 
 	if (!kernfs_create_link(kr, drv->dir, dev->name, dev->dir))
 		return -ENOMEM;
-	if (!kernfs_create_link(kr, dev->dir, "driver", drv->dir)) {
+	if (kernfs_create_group(kr, dev->dir, &driver_link_group, drv->dir)) {
 		kernfs_remove_by_name(kr, drv->dir, dev->name);
 		return -ENOMEM;
 	}
@@ -409,7 +417,7 @@ static void driver_sysfs_remove(struct device *dev, struct device_driver *drv)
 	struct kernfs_root *kr = &dev->sim->kfs;
 
 	kernfs_remove_by_name(kr, drv->dir, dev->name);
-	kernfs_remove_by_name(kr, dev->dir, "driver");
+	kernfs_remove_group(kr, dev->dir, &driver_link_group);
 }
 
 int device_bind_driver(struct device *dev, struct device_driver *drv)
@@ -648,7 +656,7 @@ int device_add(struct device *dev)
 		return -ENOMEM;
 	if (kernfs_create_group(kr, dev->dir, &dev_uevent_group, dev))
 		goto fail;
-	if (subsys && !kernfs_create_link(kr, dev->dir, "subsystem", subsys))
+	if (subsys && kernfs_create_group(kr, dev->dir, &subsystem_link_group, subsys))
 		goto fail;
 	/* device_add_class_symlinks(): a class device links back to its parent. */
 	if (dev->class && dev->parent && !kernfs_create_link(kr, dev->dir, "device", dev->parent->dir))
@@ -692,7 +700,7 @@ void device_unregister(struct device *dev)
 	if (dev->registered) {
 		/* bus_remove_device(): off the bus first, so nobody finds it while its driver goes. */
 		if (dev->bus) {
-			kernfs_remove_by_name(kr, dev->dir, "subsystem");
+			kernfs_remove_group(kr, dev->dir, &subsystem_link_group);
 			kernfs_remove_by_name(kr, dev->bus->devices_dir, dev->name);
 			bus_name_del(dev->bus, dev);
 			list_del_init(&dev->bus_node);

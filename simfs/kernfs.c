@@ -222,6 +222,15 @@ uint16_t kn_lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr
 	return lg->grp->is_visible ? lg->grp->is_visible(lg->obj, attr) : attr->mode;
 }
 
+/* The node of a lazy group's file or link. */
+static struct kn *kn_lazy_create(struct kernfs_root *kr, struct kn *dir, const struct kn_attr *attr,
+				 uint16_t mode, void *obj)
+{
+	if (kn_attr_is_link(attr))
+		return kernfs_create_link(kr, dir, attr->name, obj);
+	return kernfs_create_attr(kr, dir, attr, mode, obj);
+}
+
 /* The group file called @name, materialised; names are unique in a directory (kernfs.h). */
 static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const char *name)
 {
@@ -233,7 +242,7 @@ static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const c
 				continue;
 			mode = kn_lazy_mode(lg, *a);
 			if (mode)
-				return kernfs_create_attr(kr, dir, *a, mode, lg->obj);
+				return kn_lazy_create(kr, dir, *a, mode, lg->obj);
 		}
 	}
 	return NULL;
@@ -276,7 +285,7 @@ static int populate_one(void *arg, const struct kn_attr *attr, uint16_t mode, vo
 {
 	struct populate_arg *p = arg;
 
-	return kernfs_create_attr(p->kr, p->dir, attr, mode, obj) ? 0 : -ENOMEM;
+	return kn_lazy_create(p->kr, p->dir, attr, mode, obj) ? 0 : -ENOMEM;
 }
 
 int kernfs_populate(struct kernfs_root *kr, struct kn *dir)
@@ -437,17 +446,52 @@ static void kn_freeze(struct kernfs_root *kr, struct kn *dir)
 		kn_drop_lazy(dir);
 }
 
+/*
+ * Forget the lazy links called @name in @dir: one link to a record, so
+ * dropping the record is exact (no freeze).  True when there was one.
+ */
+static bool kn_drop_lazy_link(struct kn *dir, const char *name)
+{
+	struct kn_lazy_group **pp = &dir->dir.lazy;
+	bool dropped = false;
+
+	while (*pp) {
+		struct kn_lazy_group *lg = *pp;
+		const struct kn_attr *a = lg->grp->attrs ? lg->grp->attrs[0] : NULL;
+
+		if (a && kn_attr_is_link(a) && !strcmp(a->name, name)) {
+			*pp = lg->next;
+			free(lg);
+			dropped = true;
+		} else {
+			pp = &lg->next;
+		}
+	}
+	return dropped;
+}
+
 void kernfs_remove(struct kernfs_root *kr, struct kn *kn)
 {
-	if (kn && kn->type == KN_ATTR && !kn->removed && kn->parent->dir.lazy)
-		kn_freeze(kr, kn->parent);
+	if (kn && !kn->removed && kn->parent && kn->parent->dir.lazy) {
+		if (kn->type == KN_ATTR)
+			kn_freeze(kr, kn->parent);
+		else if (kn->type == KN_LINK)
+			kn_drop_lazy_link(kn->parent, kn->name);
+	}
 	kn_remove(kr, kn);
 }
 
 void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char *name)
 {
-	if (parent)
-		kernfs_remove(kr, kernfs_find(kr, parent, name));
+	struct kn *kn;
+
+	if (!parent || parent->type != KN_DIR)
+		return;
+	kn = kn_find_hashed(kr, parent, name);
+	/* A link never looked up goes with its record; a group file needs its node (freeze). */
+	if (!kn && parent->dir.lazy && kn_drop_lazy_link(parent, name))
+		return;
+	kernfs_remove(kr, kn ? kn : kernfs_find(kr, parent, name));
 }
 
 int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp,
@@ -487,7 +531,8 @@ void kernfs_remove_group(struct kernfs_root *kr, struct kn *dir, const struct at
 	for (const struct kn_attr *const *a = grp->attrs; a && *a; a++) {
 		struct kn *kn = kn_find_hashed(kr, dir, (*a)->name);
 
-		if (kn && kn->type == KN_ATTR && kn->attr.attr == *a)
+		if (kn && ((kn->type == KN_ATTR && kn->attr.attr == *a) ||
+			   (kn->type == KN_LINK && kn_attr_is_link(*a))))
 			kn_remove(kr, kn);
 	}
 	while (*pp) {
@@ -564,7 +609,11 @@ static int append_down(char *buf, size_t size, size_t *pos, const struct kn *fro
 
 int kernfs_link_target(const struct kn *link, char *buf, size_t size)
 {
-	const struct kn *base = link->parent, *target = link->target;
+	return kernfs_link_text(link->parent, link->target, buf, size);
+}
+
+int kernfs_link_text(const struct kn *base, const struct kn *target, char *buf, size_t size)
+{
 	/*
 	 * As kernfs_get_target_path(): climb from the link's directory until it
 	 * is an ancestor of the target's parent, so a link to an ancestor

@@ -79,6 +79,22 @@ struct kn_lazy_group {
 	void *obj;
 };
 
+/*
+ * A link can wait for its first lookup too: a group of one attribute with
+ * a symlink mode, KN_LINK_ATTR(name), whose object is the target node.  The
+ * driver core records every device's "subsystem" and "driver" links so.
+ * The record holds no pin on the target: whoever removes a target removes
+ * its links first (a device is unbound before its driver goes, and leaves
+ * its bus before the bus goes), which the model fuzzer's invariants check.
+ */
+#define KN_LINK_MODE 0120777
+#define KN_LINK_ATTR(_name) { .name = #_name, .mode = KN_LINK_MODE }
+
+static inline bool kn_attr_is_link(const struct kn_attr *attr)
+{
+	return attr->mode == KN_LINK_MODE;
+}
+
 /* The mode @attr of a lazy group shows with (0: hidden). */
 uint16_t kn_lazy_mode(const struct kn_lazy_group *lg, const struct kn_attr *attr);
 
@@ -142,7 +158,7 @@ struct kn *kernfs_create_link(struct kernfs_root *kr, struct kn *parent, const c
 			      struct kn *target);
 /* Remove @kn and everything below it (no-op for NULL). */
 void kernfs_remove(struct kernfs_root *kr, struct kn *kn);
-/* Remove the child called @name of @parent, if there is one. */
+/* Remove the child called @name of @parent, if there is one (lazy or not). */
 void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char *name);
 
 int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp,
@@ -168,6 +184,8 @@ struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path
 
 /* The relative text of a symlink, as kernfs_get_target_path() builds it. */
 int kernfs_link_target(const struct kn *link, char *buf, size_t size);
+/* The same for a link in @dir to @target that need not exist yet. */
+int kernfs_link_text(const struct kn *dir, const struct kn *target, char *buf, size_t size);
 /* Path of @kn below the root ("bus/css"), for logs and the control surface. */
 int kernfs_path(const struct kn *kn, char *buf, size_t size);
 

@@ -263,7 +263,7 @@ static int add_lazy(void *arg, const struct kn_attr *attr, uint16_t mode, void *
 	struct lazy_arg *l = arg;
 
 	(void)obj;
-	if (wanted(l->what, KN_ATTR, mode, attr))
+	if (wanted(l->what, kn_attr_is_link(attr) ? KN_LINK : KN_ATTR, mode, attr))
 		add_cand(l->out, (struct cand){ NULL, l->dir, attr->name });
 	return 0;
 }

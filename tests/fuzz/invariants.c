@@ -267,8 +267,15 @@ static void check_lazy_names(struct ctx *c, struct kn *dir)
 			if (!kn_lazy_mode(lg, *a))
 				continue;
 			kn = materialised_child(dir, (*a)->name);
-			if (kn && (kn->type != KN_ATTR || kn->attr.attr != *a))
+			if (kn_attr_is_link(*a)) {
+				/* The record holds no pin: its target must still be in the tree. */
+				if (((struct kn *)lg->obj)->removed)
+					fail(c, dir, "lazy link \"%s\" to a removed node", (*a)->name);
+				if (kn && (kn->type != KN_LINK || kn->target != lg->obj))
+					fail(c, kn, "is not the lazy link of that name");
+			} else if (kn && (kn->type != KN_ATTR || kn->attr.attr != *a)) {
 				fail(c, kn, "is also a file of an attribute group");
+			}
 			for (const struct kn_lazy_group *o = lg->next; o && !c->failed; o = o->next)
 				for (const struct kn_attr *const *b = o->grp->attrs; b && *b; b++)
 					if (!strcmp((*a)->name, (*b)->name) && kn_lazy_mode(o, *b))
@@ -848,18 +855,27 @@ static int cmp_ent(const void *a, const void *b)
 	return strcmp(((const struct dump_ent *)a)->name, ((const struct dump_ent *)b)->name);
 }
 
-/* A group file never materialised, dumped as dump_node() would dump its node. */
+/* A group file or link never materialised, dumped as dump_node() would dump its node. */
 static int dump_lazy(struct ctx *c, const struct dump_ent *e, const char *path, struct inv_buf *out)
 {
+	bool link = kn_attr_is_link(e->attr);
 	char line[64];
 	int err;
 
-	snprintf(line, sizeof(line), "\tA%o\t", e->mode & 0777);
+	snprintf(line, sizeof(line), "\t%c%o\t", link ? 'L' : 'A', e->mode & (link ? 07777 : 0777));
 	err = buf_str(out, path);
 	if (!err)
 		err = buf_str(out, line);
-	if (!err && e->attr->show)
+	if (!err && link) {
+		char text[4096];
+		int n = kernfs_link_text(e->dir, e->obj, text, sizeof(text));
+
+		err = buf_str(out, "-> ");
+		if (!err)
+			err = buf_str(out, n < 0 ? "(error)" : text);
+	} else if (!err && e->attr->show) {
 		err = dump_shown(c, show_checked(c, e->attr, e->obj, e->dir), out);
+	}
 	return err ? err : buf_str(out, "\n");
 }
 

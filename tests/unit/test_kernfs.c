@@ -4,7 +4,8 @@
  * kernel still refers to (a FUSE lookup count) or the daemon still uses (an
  * open handle, a link) must stay valid, with a valid path up to the root,
  * until the last reference goes; then it is freed.  Attribute groups are
- * materialised on demand, and must look exactly as if they were not.  Run under ASan, a
+ * materialised on demand, and so are a device's links; both must look exactly as if they
+ * were not.  Run under ASan, a
  * lifetime mistake here is a use-after-free report, not a flaky mount test.
  */
 #include <errno.h>
@@ -299,6 +300,94 @@ static void test_removed_dir_is_not_populated(void **state)
 	kn_forget(kr, dir, 1);
 }
 
+static const struct kn_attr link_drv = KN_LINK_ATTR(driver);
+static const struct kn_attr *const link_drv_attrs[] = { &link_drv, NULL };
+static const struct attr_group link_drv_grp = { .attrs = link_drv_attrs };
+
+static size_t nr_notifications(struct kernfs_root *kr)
+{
+	struct kn_notify *n = kernfs_take_notifications(kr);
+	size_t nr = 0;
+
+	while (n) {
+		struct kn_notify *next = n->next;
+
+		free(n);
+		n = next;
+		nr++;
+	}
+	return nr;
+}
+
+/* A lazy link: a node with the link text once looked up, listed without one. */
+static void test_lazy_link_materialised_on_lookup(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *drvs = kernfs_create_dir(kr, kr->root, "drivers");
+	struct kn *drv = kernfs_create_dir(kr, drvs, "io_subchannel");
+	struct kn *dev = kernfs_create_dir(kr, kr->root, "dev");
+	char text[64];
+	struct kn *l;
+	int n = 0;
+
+	assert_int_equal(kernfs_create_group(kr, dev, &link_drv_grp, drv), 0);
+	assert_int_equal(nr_children(dev), 0);
+	assert_int_equal(kernfs_for_each_lazy(kr, dev, count_lazy, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(kernfs_link_text(dev, drv, text, sizeof(text)), (int)strlen("../drivers/io_subchannel"));
+	assert_string_equal(text, "../drivers/io_subchannel");
+	l = kernfs_find(kr, dev, "driver");
+	assert_non_null(l);
+	assert_int_equal(l->type, KN_LINK);
+	assert_int_equal(l->mode, 0120777);
+	assert_ptr_equal(l->target, drv);
+	assert_int_equal(kernfs_link_target(l, text, sizeof(text)), (int)strlen("../drivers/io_subchannel"));
+	assert_string_equal(text, "../drivers/io_subchannel");
+	assert_ptr_equal(kernfs_find(kr, dev, "driver"), l);	/* materialised once */
+}
+
+/*
+ * Unbinding removes the link whether or not it was ever looked up; only a
+ * link the kernel knows needs a notification, and none comes back.
+ */
+static void test_lazy_link_removal(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *drv = kernfs_create_dir(kr, kr->root, "drv");
+	struct kn *dev = kernfs_create_dir(kr, kr->root, "dev");
+	struct kn *l;
+
+	assert_int_equal(kernfs_create_group(kr, dev, &link_drv_grp, drv), 0);
+	assert_int_equal(nr_notifications(kr), 0);
+	kernfs_remove_group(kr, dev, &link_drv_grp);
+	assert_int_equal(nr_notifications(kr), 0);
+	assert_null(kernfs_find(kr, dev, "driver"));
+
+	assert_int_equal(kernfs_create_group(kr, dev, &link_drv_grp, drv), 0);
+	l = kernfs_find(kr, dev, "driver");
+	l->lookups = 1;
+	kernfs_remove_group(kr, dev, &link_drv_grp);
+	assert_int_equal(nr_notifications(kr), 1);
+	assert_true(l->removed);
+	kn_forget(kr, l, 1);
+	assert_null(kernfs_find(kr, dev, "driver"));
+	assert_int_equal(kernfs_populate(kr, dev), 0);
+	assert_int_equal(nr_children(dev), 0);
+
+	/* By name, looked up or not: the record goes with it, nothing else does. */
+	assert_int_equal(kernfs_create_group(kr, dev, &link_drv_grp, drv), 0);
+	assert_int_equal(kernfs_create_group(kr, dev, &grp, (void *)(uintptr_t)0644), 0);
+	kernfs_remove_by_name(kr, dev, "driver");
+	assert_null(kernfs_find(kr, dev, "driver"));
+	assert_int_equal(nr_children(dev), 0);		/* no freeze: the group is still lazy */
+	assert_int_equal(kernfs_create_group(kr, dev, &link_drv_grp, drv), 0);
+	kernfs_remove(kr, kernfs_find(kr, dev, "driver"));
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, dev, "driver"));
+	assert_int_equal(kernfs_populate(kr, dev), 0);
+	assert_int_equal(nr_children(dev), 2);		/* a and b */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +400,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_single_file_removal_sticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_dir_is_not_populated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_link_materialised_on_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_link_removal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
