@@ -302,6 +302,78 @@ struct device *bus_find_device_by_name(struct bus_type *bus, const char *buf, si
 	return NULL;
 }
 
+/* The device called exactly @name (a directory lookup, not a write's text). */
+static struct device *bus_find_device_exact(struct bus_type *bus, const char *name)
+{
+	struct device *dev;
+
+	if (!bus->name_hash_size)
+		return NULL;
+	for (dev = *bus_name_bucket(bus, name, strlen(name)); dev; dev = dev->name_next)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+/*
+ * bus/X/devices and bus/X/drivers/Y list what the bus and the bindings
+ * already know: their links are derived (kernfs.h), two nodes fewer a
+ * device.  A driver lists a device from driver_sysfs_add() to
+ * driver_sysfs_remove(): bound, and not being released.
+ */
+static struct kn *bus_devices_lookup(void *obj, const char *name)
+{
+	struct device *dev = bus_find_device_exact(obj, name);
+
+	return dev ? dev->dir : NULL;
+}
+
+static int bus_devices_for_each(void *obj, kn_listing_fn fn, void *arg)
+{
+	struct bus_type *bus = obj;
+	struct device *dev;
+
+	list_for_each_entry(dev, &bus->devices, bus_node) {
+		int err = fn(arg, dev->name, dev->dir);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static bool driver_lists(const struct device_driver *drv, const struct device *dev)
+{
+	return dev->driver == drv && !dev->releasing;
+}
+
+static struct kn *driver_devices_lookup(void *obj, const char *name)
+{
+	struct device_driver *drv = obj;
+	struct device *dev = bus_find_device_exact(drv->bus, name);
+
+	return dev && driver_lists(drv, dev) ? dev->dir : NULL;
+}
+
+static int driver_devices_for_each(void *obj, kn_listing_fn fn, void *arg)
+{
+	struct device_driver *drv = obj;
+	struct device *dev;
+
+	list_for_each_entry(dev, &drv->bus->devices, bus_node) {
+		int err = driver_lists(drv, dev) ? fn(arg, dev->name, dev->dir) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const struct kn_listing bus_devices_listing_ops = { bus_devices_lookup, bus_devices_for_each };
+static const struct attr_group bus_devices_listing = { .listing = &bus_devices_listing_ops };
+static const struct kn_listing driver_devices_listing_ops = { driver_devices_lookup, driver_devices_for_each };
+static const struct attr_group driver_devices_listing = { .listing = &driver_devices_listing_ops };
+
 bool driver_match_override(const struct device *dev, const struct device_driver *drv)
 {
 	return !dev->driver_override || !strcmp(dev->driver_override, drv->name);
@@ -375,6 +447,8 @@ int bus_register(struct sim *sim, struct bus_type *bus)
 	err = kernfs_create_group(kr, bus->dir, &bus_std_group, bus);
 	if (!err)
 		err = kernfs_create_groups(kr, bus->dir, bus->bus_groups, bus);
+	if (!err)
+		err = kernfs_create_group(kr, bus->devices_dir, &bus_devices_listing, bus);
 	if (err)
 		goto fail;
 	list_add_tail(&bus->node, &sim->buses);
@@ -403,13 +477,8 @@ static int driver_sysfs_add(struct device *dev, struct device_driver *drv)
 {
 	struct kernfs_root *kr = &dev->sim->kfs;
 
-	if (!kernfs_create_link(kr, drv->dir, dev->name, dev->dir))
-		return -ENOMEM;
-	if (kernfs_create_group(kr, dev->dir, &driver_link_group, drv->dir)) {
-		kernfs_remove_by_name(kr, drv->dir, dev->name);
-		return -ENOMEM;
-	}
-	return 0;
+	/* The driver's listing shows the device from here on (driver_lists()). */
+	return kernfs_create_group(kr, dev->dir, &driver_link_group, drv->dir);
 }
 
 static void driver_sysfs_remove(struct device *dev, struct device_driver *drv)
@@ -575,6 +644,8 @@ int driver_register(struct device_driver *drv)
 	if (!drv->dir)
 		return -EEXIST;
 	err = kernfs_create_group(kr, drv->dir, &drv_std_group, drv);
+	if (!err)
+		err = kernfs_create_group(kr, drv->dir, &driver_devices_listing, drv);
 	if (!err && !drv->suppress_bind_attrs)
 		err = kernfs_create_group(kr, drv->dir, &drv_bind_group, drv);
 	if (err)
@@ -671,12 +742,9 @@ int device_add(struct device *dev)
 		goto fail;
 	err = -ENOMEM;
 	if (dev->bus) {
+		/* Listed in bus/X/devices from here on (bus_devices_lookup()). */
 		if (bus_name_add(dev->bus, dev))
 			goto fail;
-		if (!kernfs_create_link(kr, dev->bus->devices_dir, dev->name, dev->dir)) {
-			bus_name_del(dev->bus, dev);
-			goto fail;
-		}
 		list_add_tail(&dev->bus_node, &dev->bus->devices);
 	} else if (dev->class) {
 		if (!kernfs_create_link(kr, dev->class->dir, dev->name, dev->dir))

@@ -231,10 +231,20 @@ static struct kn *kn_lazy_create(struct kernfs_root *kr, struct kn *dir, const s
 	return kernfs_create_attr(kr, dir, attr, mode, obj);
 }
 
-/* The group file called @name, materialised; names are unique in a directory (kernfs.h). */
-static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const char *name)
+/*
+ * The group file or link called @name, materialised, and with @listings a
+ * listing's link of that name; names are unique in a directory (kernfs.h).
+ */
+static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const char *name, bool listings)
 {
 	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
+		if (lg->grp->listing) {
+			struct kn *target = listings ? lg->grp->listing->lookup(lg->obj, name) : NULL;
+
+			if (target)
+				return kernfs_create_link(kr, dir, name, target);
+			continue;
+		}
 		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
 			uint16_t mode;
 
@@ -254,7 +264,7 @@ struct kn *kernfs_find(struct kernfs_root *kr, struct kn *parent, const char *na
 
 	if (kn || parent->type != KN_DIR || parent->removed || !parent->dir.lazy)
 		return kn;
-	return kn_materialise(kr, parent, name);
+	return kn_materialise(kr, parent, name, true);
 }
 
 int kernfs_for_each_lazy(struct kernfs_root *kr, struct kn *dir, kn_lazy_fn fn, void *arg)
@@ -276,6 +286,35 @@ int kernfs_for_each_lazy(struct kernfs_root *kr, struct kn *dir, kn_lazy_fn fn, 
 	return 0;
 }
 
+struct listed_arg {
+	struct kernfs_root *kr;
+	struct kn *dir;
+	kn_listing_fn fn;
+	void *arg;
+};
+
+static int listed_one(void *arg, const char *name, struct kn *target)
+{
+	struct listed_arg *l = arg;
+
+	return kn_find_hashed(l->kr, l->dir, name) ? 0 : l->fn(l->arg, name, target);
+}
+
+int kernfs_for_each_listed(struct kernfs_root *kr, struct kn *dir, kn_listing_fn fn, void *arg)
+{
+	struct listed_arg l = { kr, dir, fn, arg };
+
+	if (dir->type != KN_DIR || dir->removed)
+		return 0;
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
+		int err = lg->grp->listing ? lg->grp->listing->for_each(lg->obj, listed_one, &l) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 struct populate_arg {
 	struct kernfs_root *kr;
 	struct kn *dir;
@@ -288,11 +327,19 @@ static int populate_one(void *arg, const struct kn_attr *attr, uint16_t mode, vo
 	return kn_lazy_create(p->kr, p->dir, attr, mode, obj) ? 0 : -ENOMEM;
 }
 
+static int populate_listed(void *arg, const char *name, struct kn *target)
+{
+	struct populate_arg *p = arg;
+
+	return kernfs_create_link(p->kr, p->dir, name, target) ? 0 : -ENOMEM;
+}
+
 int kernfs_populate(struct kernfs_root *kr, struct kn *dir)
 {
 	struct populate_arg p = { kr, dir };
+	int err = kernfs_for_each_lazy(kr, dir, populate_one, &p);
 
-	return kernfs_for_each_lazy(kr, dir, populate_one, &p);
+	return err ? err : kernfs_for_each_listed(kr, dir, populate_listed, &p);
 }
 
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path)
@@ -441,9 +488,23 @@ static void kn_remove(struct kernfs_root *kr, struct kn *kn)
  */
 static void kn_freeze(struct kernfs_root *kr, struct kn *dir)
 {
+	struct populate_arg p = { kr, dir };
+	struct kn_lazy_group **pp = &dir->dir.lazy;
+
 	/* Without memory for every file, keep the groups: losing files is worse. */
-	if (!kernfs_populate(kr, dir))
-		kn_drop_lazy(dir);
+	if (kernfs_for_each_lazy(kr, dir, populate_one, &p))
+		return;
+	/* Listings stay: what they list comes and goes with the model. */
+	while (*pp) {
+		struct kn_lazy_group *lg = *pp;
+
+		if (lg->grp->listing) {
+			pp = &lg->next;
+		} else {
+			*pp = lg->next;
+			free(lg);
+		}
+	}
 }
 
 /*
@@ -491,7 +552,9 @@ void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char
 	/* A link never looked up goes with its record; a group file needs its node (freeze). */
 	if (!kn && parent->dir.lazy && kn_drop_lazy_link(parent, name))
 		return;
-	kernfs_remove(kr, kn ? kn : kernfs_find(kr, parent, name));
+	if (!kn && parent->dir.lazy && !parent->removed)
+		kn = kn_materialise(kr, parent, name, false);
+	kernfs_remove(kr, kn);
 }
 
 int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp,

@@ -53,10 +53,26 @@ struct kn_attr {
  * A group of attributes, optionally in a named subdirectory, filtered per
  * object by @is_visible (returns the mode to use, or 0 to hide the file).
  */
+struct kn;
+typedef int (*kn_listing_fn)(void *arg, const char *name, struct kn *target);
+
+/*
+ * A directory of links the model already lists (a bus's devices, a
+ * driver's): @lookup returns the target of the link called @name, or NULL;
+ * @for_each calls @fn for every link in listing order and stops at, and
+ * returns, a non-zero result.
+ */
+struct kn_listing {
+	struct kn *(*lookup)(void *obj, const char *name);
+	int (*for_each)(void *obj, kn_listing_fn fn, void *arg);
+};
+
 struct attr_group {
 	const char *name;
 	const struct kn_attr *const *attrs;
 	uint16_t (*is_visible)(void *obj, const struct kn_attr *attr);
+	/* Instead of @attrs: links derived from @obj, nodes once looked up. */
+	const struct kn_listing *listing;
 };
 
 /*
@@ -158,7 +174,11 @@ struct kn *kernfs_create_link(struct kernfs_root *kr, struct kn *parent, const c
 			      struct kn *target);
 /* Remove @kn and everything below it (no-op for NULL). */
 void kernfs_remove(struct kernfs_root *kr, struct kn *kn);
-/* Remove the child called @name of @parent, if there is one (lazy or not). */
+/*
+ * Remove the child called @name of @parent, if there is one (lazy or not).
+ * A listing's link without a node is left alone: the model's list says
+ * whether it is there.
+ */
 void kernfs_remove_by_name(struct kernfs_root *kr, struct kn *parent, const char *name);
 
 int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp,
@@ -179,6 +199,8 @@ int kernfs_populate(struct kernfs_root *kr, struct kn *dir);
  */
 typedef int (*kn_lazy_fn)(void *arg, const struct kn_attr *attr, uint16_t mode, void *obj);
 int kernfs_for_each_lazy(struct kernfs_root *kr, struct kn *dir, kn_lazy_fn fn, void *arg);
+/* The same for the links of @dir's listings (struct kn_listing) without a node yet. */
+int kernfs_for_each_listed(struct kernfs_root *kr, struct kn *dir, kn_listing_fn fn, void *arg);
 /* Resolve a '/'-separated path relative to @from (no "..", no links). */
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path);
 

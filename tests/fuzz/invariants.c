@@ -175,11 +175,74 @@ static const char *show_child(struct ctx *c, struct kn *dir, const char *name, s
 	return c->page;
 }
 
-static struct kn *link_child(struct ctx *c, struct kn *dir, const char *name)
+static struct kn *materialised_child(struct kn *dir, const char *name)
 {
-	struct kn *kn = kernfs_find(c->kr, dir, name);
+	for (struct kn *kn = dir->dir.first; kn; kn = kn->next)
+		if (!strcmp(kn->name, name))
+			return kn;
+	return NULL;
+}
 
-	return kn && kn->type == KN_LINK ? kn->target : NULL;
+/*
+ * The target of the link @name in @dir, node or not yet: the checks must
+ * not materialise, or the fuzzer would go on with an eager model.
+ */
+static struct kn *peek_link(struct kn *dir, const char *name)
+{
+	struct kn *kn = materialised_child(dir, name);
+
+	if (kn)
+		return kn->type == KN_LINK ? kn->target : NULL;
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
+		const struct kn_attr *a = lg->grp->attrs ? lg->grp->attrs[0] : NULL;
+
+		if (lg->grp->listing && (kn = lg->grp->listing->lookup(lg->obj, name)))
+			return kn;
+		if (a && kn_attr_is_link(a) && !strcmp(a->name, name))
+			return lg->obj;
+	}
+	return NULL;
+}
+
+/* The links in a directory, with a node or only listed (struct kn_listing). */
+struct link_ent {
+	const char *name;
+	struct kn *target;
+};
+
+struct link_ents {
+	struct link_ent *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static int add_link_ent(void *arg, const char *name, struct kn *target)
+{
+	struct link_ents *e = arg;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		struct link_ent *v = realloc(e->v, cap * sizeof(*v));
+
+		if (!v) {
+			e->nomem = true;
+			return -1;
+		}
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n++] = (struct link_ent){ name, target };
+	return 0;
+}
+
+static bool dir_links(struct kernfs_root *kr, struct kn *dir, struct link_ents *out)
+{
+	for (struct kn *kn = dir->dir.first; kn && !out->nomem; kn = kn->next)
+		if (kn->type == KN_LINK)
+			add_link_ent(out, kn->name, kn->target);
+	if (!out->nomem)
+		kernfs_for_each_listed(kr, dir, add_link_ent, out);
+	return !out->nomem;
 }
 
 /* ---- masks ------------------------------------------------------------- */
@@ -245,13 +308,6 @@ static bool hexname(const char *s, size_t n)
 
 /* ---- the structural checks ------------------------------------------------ */
 
-static struct kn *materialised_child(struct kn *dir, const char *name)
-{
-	for (struct kn *kn = dir->dir.first; kn; kn = kn->next)
-		if (!strcmp(kn->name, name))
-			return kn;
-	return NULL;
-}
 
 /*
  * Names are unique in a directory, as sysfs makes them (a group naming an
@@ -415,42 +471,69 @@ static void visit_links(struct ctx *c, struct kn *kn, void *arg)
 
 /* ---- driver core ---------------------------------------------------------- */
 
+struct listed_ctx {
+	struct ctx *c;
+	struct kn *dir;		/* a bus's drivers/, or the driver listing the entry */
+};
+
+
+/* bus/X/devices/NAME -> the device -> its driver, which lists it back. */
+static int check_bus_entry(void *arg, const char *name, struct kn *dev)
+{
+	struct listed_ctx *l = arg;
+	struct ctx *c = l->c;
+	struct kn *drv, *back;
+
+	if (strcmp(name, dev->name))
+		fail(c, dev, "listed in its bus's devices/ as %s", name);
+	if (dev->removed)
+		fail(c, dev, "removed, and still listed in its bus's devices/");
+	drv = peek_link(dev, "driver");
+	if (!drv || c->failed)
+		return c->failed;
+	back = peek_link(drv, dev->name);
+	if (back != dev)
+		fail(c, dev, "bound to %s, which does not list it", drv->name);
+	if (drv->parent != l->dir)
+		fail(c, dev, "bound to %s of another bus", drv->name);
+	return c->failed;
+}
+
+/* bus/X/drivers/Y/NAME -> a device bound to Y. */
+static int check_driver_entry(void *arg, const char *name, struct kn *dev)
+{
+	struct listed_ctx *l = arg;
+
+	if (strcmp(name, dev->name) || peek_link(dev, "driver") != l->dir)
+		fail(l->c, dev, "%s lists a device not bound to it", l->dir->name);
+	return l->c->failed;
+}
+
+/* Both directions, for links with a node and for those only listed. */
 static void check_driver_links(struct ctx *c)
 {
 	struct kn *bus = kernfs_find(c->kr, c->kr->root, "bus");
 
 	for (struct kn *b = bus ? bus->dir.first : NULL; b && !c->failed; b = b->next) {
 		struct kn *devs = kernfs_find(c->kr, b, "devices");
-		struct kn *drvs = kernfs_find(c->kr, b, "drivers");
+		struct listed_ctx l = { c, kernfs_find(c->kr, b, "drivers") };
 
-		/* device -> driver -> device */
-		for (struct kn *l = devs ? devs->dir.first : NULL; l && !c->failed; l = l->next) {
-			struct kn *dev, *drv, *back;
-
-			if (l->type != KN_LINK) {
-				fail(c, l, "not a link in a bus's devices/");
-				continue;
-			}
-			dev = l->target;
-			if (strcmp(l->name, dev->name))
-				fail(c, l, "names device %s", dev->name);
-			drv = link_child(c, dev, "driver");
-			if (!drv)
-				continue;
-			back = link_child(c, drv, dev->name);
-			if (back != dev)
-				fail(c, dev, "bound to %s, which does not list it", drv->name);
-			if (drv->parent != drvs)
-				fail(c, dev, "bound to %s of another bus", drv->name);
+		for (struct kn *e = devs ? devs->dir.first : NULL; e && !c->failed; e = e->next) {
+			if (e->type != KN_LINK)
+				fail(c, e, "not a link in a bus's devices/");
+			else
+				check_bus_entry(&l, e->name, e->target);
 		}
-		/* driver -> device -> driver */
-		for (struct kn *d = drvs ? drvs->dir.first : NULL; d && !c->failed; d = d->next) {
-			for (struct kn *l = d->dir.first; l && !c->failed; l = l->next) {
-				if (l->type != KN_LINK || !strcmp(l->name, "module"))
-					continue;
-				if (link_child(c, l->target, "driver") != d)
-					fail(c, l, "driver lists a device not bound to it");
-			}
+		if (devs && !c->failed)
+			kernfs_for_each_listed(c->kr, devs, check_bus_entry, &l);
+		for (struct kn *d = l.dir ? l.dir->dir.first : NULL; d && !c->failed; d = d->next) {
+			struct listed_ctx dl = { c, d };
+
+			for (struct kn *e = d->dir.first; e && !c->failed; e = e->next)
+				if (e->type == KN_LINK && strcmp(e->name, "module"))
+					check_driver_entry(&dl, e->name, e->target);
+			if (!c->failed)
+				kernfs_for_each_listed(c->kr, d, check_driver_entry, &dl);
 		}
 	}
 }
@@ -511,7 +594,7 @@ static void check_type(struct ctx *c, struct kn *type, const struct mdev_list *m
 			fail(c, l, "not a link to an mdev");
 		else if (strcmp(l->name, l->target->name))
 			fail(c, l, "names mdev %s", l->target->name);
-		else if (link_child(c, l->target, "mdev_type") != type)
+		else if (peek_link(l->target, "mdev_type") != type)
 			fail(c, l, "mdev's mdev_type is another type");
 	}
 	s = show_child(c, type, "available_instances", NULL);
@@ -539,9 +622,28 @@ static void visit_types(struct ctx *c, struct kn *kn, void *arg)
 		check_type(c, kn, arg);
 }
 
+struct busdev_ctx {
+	struct ctx *c;
+	struct mdev_list *mdevs;
+	size_t listed;
+};
+
+static int check_mdev_busdev(void *arg, const char *name, struct kn *target)
+{
+	struct busdev_ctx *b = arg;
+
+	b->listed++;
+	if (!in_list(b->mdevs, target))
+		fail(b->c, target, "bus/mdev/devices lists something that is not an mdev directory");
+	else if (strcmp(name, target->name))
+		fail(b->c, target, "listed in bus/mdev/devices as %s", name);
+	return b->c->failed;
+}
+
 static void check_mdevs(struct ctx *c, struct mdev_list *mdevs)
 {
 	struct kn *busdevs = kernfs_walk(c->kr, c->kr->root, "bus/mdev/devices");
+	struct busdev_ctx b = { c, mdevs, 0 };
 	size_t listed = 0;
 
 	for_each_node(c, c->kr->root, collect_mdevs, mdevs);
@@ -558,13 +660,17 @@ static void check_mdevs(struct ctx *c, struct mdev_list *mdevs)
 		else if (strcmp(l->name, l->target->name))
 			fail(c, l, "names mdev %s", l->target->name);
 	}
+	if (busdevs && !c->failed) {
+		kernfs_for_each_listed(c->kr, busdevs, check_mdev_busdev, &b);
+		listed += b.listed;
+	}
 	for (size_t i = 0; i < mdevs->n && !c->failed; i++) {
-		struct kn *type = link_child(c, mdevs->v[i], "mdev_type");
+		struct kn *type = peek_link(mdevs->v[i], "mdev_type");
 		struct kn *devs = type ? kernfs_find(c->kr, type, "devices") : NULL;
 
-		if (link_child(c, busdevs, mdevs->v[i]->name) != mdevs->v[i])
+		if (peek_link(busdevs, mdevs->v[i]->name) != mdevs->v[i])
 			fail(c, mdevs->v[i], "mdev missing from bus/mdev/devices");
-		else if (!devs || link_child(c, devs, mdevs->v[i]->name) != mdevs->v[i])
+		else if (!devs || peek_link(devs, mdevs->v[i]->name) != mdevs->v[i])
 			fail(c, mdevs->v[i], "mdev missing from its type's devices/");
 	}
 	if (!c->failed && listed != mdevs->n)
@@ -667,6 +773,7 @@ static void check_ap(struct ctx *c, const struct mdev_list *mdevs)
 	struct matrix *mx;
 	size_t nmx = 0;
 	const char *s, *end;
+	struct link_ents links = { 0 };
 	bool vfio_ap;
 
 	if (!ap)
@@ -685,7 +792,13 @@ static void check_ap(struct ctx *c, const struct mdev_list *mdevs)
 
 	/* Queues: bound to the driver the masks say. */
 	devs = kernfs_find(c->kr, ap, "devices");
-	for (struct kn *l = devs ? devs->dir.first : NULL; l && !c->failed; l = l->next) {
+	if (devs && !dir_links(c->kr, devs, &links)) {
+		fail(c, NULL, "out of memory");
+		free(links.v);
+		return;
+	}
+	for (size_t i = 0; i < links.n && !c->failed; i++) {
+		const struct link_ent *l = &links.v[i];
 		unsigned int apid, apqi;
 		struct kn *drv;
 		bool owned;
@@ -696,11 +809,11 @@ static void check_ap(struct ctx *c, const struct mdev_list *mdevs)
 		inv_last_stats.queues++;
 		sscanf(l->name, "%2x.%4x", &apid, &apqi);
 		if (apqi > 255) {
-			fail(c, l, "domain above 255");
+			fail(c, l->target, "domain above 255");
 			continue;
 		}
 		owned = mask_test(&apmask, apid) && mask_test(&aqmask, apqi);
-		drv = link_child(c, l->target, "driver");
+		drv = peek_link(l->target, "driver");
 		if (!drv) {
 			inv_last_stats.queues_unbound++;
 			continue;
@@ -711,6 +824,7 @@ static void check_ap(struct ctx *c, const struct mdev_list *mdevs)
 			fail(c, l->target, "masks take it from the default drivers, bound to %s%s",
 			     drv->name, vfio_ap ? "" : " (vfio_ap not loaded)");
 	}
+	free(links.v);
 	if (c->failed)
 		return;
 
@@ -807,12 +921,12 @@ static int dump_node(struct ctx *c, struct kn *kn, const char *path, struct inv_
 	return err ? err : buf_str(out, "\n");
 }
 
-/* A directory entry to dump: a node, or a group file not materialised yet. */
+/* A directory entry to dump: a node, or a group file or listed link not materialised yet. */
 struct dump_ent {
 	const char *name;
 	struct kn *kn;
-	struct kn *dir;		/* of a group file not materialised */
-	const struct kn_attr *attr;
+	struct kn *dir;		/* of an entry not materialised */
+	const struct kn_attr *attr;	/* NULL: a listing's link to @obj */
 	uint16_t mode;
 	void *obj;
 };
@@ -850,6 +964,14 @@ static int add_lazy_ent(void *arg, const struct kn_attr *attr, uint16_t mode, vo
 							  .attr = attr, .mode = mode, .obj = obj });
 }
 
+static int add_listed_ent(void *arg, const char *name, struct kn *target)
+{
+	struct lazy_ents *l = arg;
+
+	return dump_ents_add(l->ents, (struct dump_ent){ .name = name, .dir = l->dir, .mode = KN_LINK_MODE,
+							  .obj = target });
+}
+
 static int cmp_ent(const void *a, const void *b)
 {
 	return strcmp(((const struct dump_ent *)a)->name, ((const struct dump_ent *)b)->name);
@@ -858,7 +980,7 @@ static int cmp_ent(const void *a, const void *b)
 /* A group file or link never materialised, dumped as dump_node() would dump its node. */
 static int dump_lazy(struct ctx *c, const struct dump_ent *e, const char *path, struct inv_buf *out)
 {
-	bool link = kn_attr_is_link(e->attr);
+	bool link = !e->attr || kn_attr_is_link(e->attr);
 	char line[64];
 	int err;
 
@@ -896,6 +1018,8 @@ static int dump_dir(struct ctx *c, struct kn *dir, char *path, size_t len, size_
 		struct lazy_ents l = { &ents, dir };
 
 		err = kernfs_for_each_lazy(c->kr, dir, add_lazy_ent, &l);
+		if (!err)
+			err = kernfs_for_each_listed(c->kr, dir, add_listed_ent, &l);
 	}
 	if (!err && ents.n)
 		qsort(ents.v, ents.n, sizeof(*ents.v), cmp_ent);

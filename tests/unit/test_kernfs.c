@@ -388,6 +388,101 @@ static void test_lazy_link_removal(void **state)
 	assert_int_equal(nr_children(dev), 2);		/* a and b */
 }
 
+/* A listing over a little model: the entries whose target is set. */
+struct fake_list {
+	const char *names[3];
+	struct kn *targets[3];
+	int lookups;
+};
+
+static struct kn *fake_lookup(void *obj, const char *name)
+{
+	struct fake_list *l = obj;
+
+	l->lookups++;
+	for (int i = 0; i < 3; i++)
+		if (l->targets[i] && !strcmp(l->names[i], name))
+			return l->targets[i];
+	return NULL;
+}
+
+static int fake_for_each(void *obj, kn_listing_fn fn, void *arg)
+{
+	struct fake_list *l = obj;
+
+	for (int i = 0; i < 3; i++) {
+		int err = l->targets[i] ? fn(arg, l->names[i], l->targets[i]) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const struct kn_listing fake_listing_ops = { fake_lookup, fake_for_each };
+static const struct attr_group fake_listing = { .listing = &fake_listing_ops };
+
+static int count_listed(void *arg, const char *name, struct kn *target)
+{
+	(void)name;
+	(void)target;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A listed link is a node once looked up or listed, named as its target; the model decides the rest. */
+static void test_listing(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *devices = kernfs_create_dir(kr, kr->root, "devices");
+	struct kn *listing = kernfs_create_dir(kr, kr->root, "listing");
+	struct fake_list l = { .names = { "x", "y", "z" } };
+	struct kn *y;
+	int n = 0;
+
+	for (int i = 0; i < 3; i++)
+		l.targets[i] = kernfs_create_dir(kr, devices, l.names[i]);
+	l.targets[2] = NULL;			/* z is not listed (yet) */
+	assert_int_equal(kernfs_create_group(kr, listing, &fake_listing, &l), 0);
+	assert_int_equal(kernfs_create_group(kr, listing, &grp2, NULL), 0);
+	assert_int_equal(nr_children(listing), 0);
+	assert_int_equal(kernfs_for_each_listed(kr, listing, count_listed, &n), 0);
+	assert_int_equal(n, 2);
+
+	y = kernfs_find(kr, listing, "y");
+	assert_non_null(y);
+	assert_int_equal(y->type, KN_LINK);
+	assert_ptr_equal(y->target, l.targets[1]);
+	assert_ptr_equal(y->name, l.targets[1]->name);	/* shared, not copied */
+	assert_null(kernfs_find(kr, listing, "z"));
+	assert_int_equal(nr_children(listing), 1);
+	n = 0;
+	assert_int_equal(kernfs_for_each_listed(kr, listing, count_listed, &n), 0);
+	assert_int_equal(n, 1);				/* x, not y: y is a node */
+
+	/* Removal by name never asks the model: an entry without a node stays listed. */
+	l.lookups = 0;
+	kernfs_remove_by_name(kr, listing, "x");
+	assert_int_equal(l.lookups, 0);
+	assert_non_null(kernfs_find(kr, listing, "x"));
+
+	/* A single group file removed on its own freezes the groups, not the listing. */
+	kernfs_remove_by_name(kr, listing, "c");
+	l.targets[2] = kernfs_find(kr, devices, "z");
+	assert_non_null(kernfs_find(kr, listing, "z"));
+
+	/* The model drops y: its node goes by name, and nothing brings it back. */
+	l.targets[1] = NULL;
+	y->lookups = 1;
+	kernfs_remove_by_name(kr, listing, "y");
+	assert_true(y->removed);
+	kn_forget(kr, y, 1);
+	drop_notifications(kr);
+	assert_null(kernfs_find(kr, listing, "y"));
+	assert_int_equal(kernfs_populate(kr, listing), 0);
+	assert_int_equal(nr_children(listing), 2);	/* x and z */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_removed_dir_is_not_populated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_link_materialised_on_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_link_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
