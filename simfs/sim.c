@@ -282,9 +282,9 @@ static void sim_free(struct sim *sim)
 }
 
 /*
- * The nodes a boot makes, about: five a device (its directory, its
- * subsystem and driver links, its links in the bus's and the driver's
- * listings; attribute files wait for their first lookup), plus the skeleton.
+ * The nodes a boot makes, about: a device's directory (its files and links,
+ * and its entries in the bus's and the driver's listings, wait for their
+ * first lookup), plus the skeleton.
  */
 static size_t sim_boot_nodes(const struct topology *topo)
 {
@@ -292,7 +292,7 @@ static size_t sim_boot_nodes(const struct topology *topo)
 
 	for (unsigned int d = 0; topo->ap.present && d < AP_MASK_BITS; d++)
 		devices += ap_mask_test(&topo->ap.usage_domains, d) ? topo->ap.nr_cards : 0;
-	return 5 * devices + 4096;
+	return devices + 4096;
 }
 
 int sim_create(struct sim **out, const struct topology *topo)
