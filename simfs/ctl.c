@@ -222,6 +222,9 @@ static int cmd_uevents(struct simfs_fs *fs, int argc, char **argv, struct out *o
 	for (uint64_t seq = first > since + 1 ? first : since + 1; seq <= sim->uevent_seqnum; seq++) {
 		const struct uevent_record *r = &sim->ulog[(seq - 1) % UEVENT_LOG_SIZE];
 
+		/* A boot uevent that was only counted (sim_uevent_unseen()) left its slot as it was. */
+		if (r->seqnum != seq)
+			continue;
 		out_printf(o, "%llu %s %s\n", (unsigned long long)r->seqnum, r->action, r->devpath);
 		if (r->subsystem[0])
 			out_printf(o, "  SUBSYSTEM=%s\n", r->subsystem);

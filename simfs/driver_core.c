@@ -66,6 +66,11 @@ void sim_log_uevent(struct sim *sim, const char *action, const struct kn *kn, co
 	char path[1024];
 	size_t len = 0;
 
+	if (sim_uevent_unseen(sim)) {
+		sim->uevent_seqnum++;
+		return;
+	}
+
 	free(r->devpath);
 	free(r->env);
 	r->seqnum = ++sim->uevent_seqnum;
@@ -107,6 +112,10 @@ void device_uevent_envp(struct device *dev, const char *action, const char *cons
 	/* dev_uevent_filter(): a device on no bus and in no class announces nothing. */
 	if (!dev->dir || !device_subsystem(dev))
 		return;
+	if (sim_uevent_unseen(dev->sim)) {
+		dev->sim->uevent_seqnum++;
+		return;
+	}
 	/* The caller's variables come first, then dev_uevent()'s, as kobject_uevent_env() adds them. */
 	for (size_t i = 0; envp && envp[i] && n < UEVENT_MAX_VARS; i++)
 		vars[n++] = envp[i];
@@ -751,6 +760,8 @@ int device_add(struct device *dev)
 			goto fail;
 	}
 	dev->registered = true;
+	if (dev->sim->boot_adds_ahead)
+		dev->sim->boot_adds_ahead--;	/* this one is no longer ahead */
 	device_uevent(dev, "add", NULL);
 	if (dev->bus && dev->bus->drivers_autoprobe)
 		device_attach(dev);

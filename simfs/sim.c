@@ -295,6 +295,24 @@ static size_t sim_boot_nodes(const struct topology *topo)
 	return devices + 4096;
 }
 
+/*
+ * The devices a boot certainly registers, each with its "add": the
+ * subchannels, the ccw devices io_subchannel recognises, the AP cards and
+ * their queues.  Never more than that (ctl's log shows a gap, no stale
+ * record, should a registration fail after all).
+ */
+static uint64_t sim_boot_adds(const struct topology *topo)
+{
+	uint64_t adds = topo->nr_schs;
+
+	for (unsigned int i = 0; i < topo->nr_schs; i++)
+		adds += topo->schs[i].dev.present && !strcmp(topo->schs[i].driver, "io_subchannel");
+	for (unsigned int d = 0; topo->ap.present && d < AP_MASK_BITS; d++)
+		adds += ap_mask_test(&topo->ap.usage_domains, d) && d <= topo->ap.max_domain_id ?
+			topo->ap.nr_cards : 0;
+	return adds + (topo->ap.present ? topo->ap.nr_cards : 0);
+}
+
 int sim_create(struct sim **out, const struct topology *topo)
 {
 	char msg[512] = "";
@@ -322,6 +340,7 @@ int sim_create(struct sim **out, const struct topology *topo)
 		free(sim);
 		return err;
 	}
+	sim->boot_adds_ahead = sim_boot_adds(topo);
 	err = kernfs_reserve(&sim->kfs, sim_boot_nodes(topo));
 	if (!err)
 		err = sim_skeleton(sim);
@@ -345,6 +364,7 @@ int sim_create(struct sim **out, const struct topology *topo)
 		err = vfio_ap_init(sim);
 	if (!err && topo->nr_mdevs)
 		err = vfio_ap_create_topology_mdevs(sim, topo, msg, sizeof(msg));
+	sim->boot_adds_ahead = 0;	/* from now on every uevent is kept */
 	if (err) {
 		if (*msg)
 			fprintf(stderr, "simfs: %s\n", msg);

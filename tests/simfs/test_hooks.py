@@ -13,6 +13,7 @@
     conformance suite under 5.10, 5.15, 6.0, 6.1 and 6.12.
 """
 import errno
+import json
 import os
 import re
 import shutil
@@ -534,6 +535,35 @@ def test_module_and_driver_uevents(sysfs):
     assert ("remove", "/module/vfio_ccw") in got
     assert got[-3:] == [("add", "/module/vfio_ccw"), ("add", "/bus/mdev/drivers/vfio_ccw_mdev"),
                         ("add", "/bus/css/drivers/vfio_ccw")]
+
+
+def test_a_large_boot_keeps_its_last_uevents_whole(tmp_path, simfs_factory):
+    """A boot announcing more than the log holds (4096) keeps the last 4096 without a gap,
+    each as a boot too small to fill the log announces it: uevents certain to be overwritten
+    are only counted (they would reach no listener either), never half built."""
+    sch = {"schid": "0.0.0000", "chpids": ["40"],
+           "device": {"devno": "0.0.1000", "cutype": "3990/e9", "devtype": "3390/0c"}}
+    big = {"css": {"chpids": [{"id": "40", "type": "1b"}], "subchannels": [dict(sch, count=3000)]},
+           "ap": {"cards": [{"id": i, "type": "CEX7C"} for i in range(16)], "usage_domains": list(range(85))}}
+    last = dict(sch, schid="0.0.0bb7", device=dict(sch["device"], devno="0.0.1bb7"))
+    small = {"css": {"chpids": big["css"]["chpids"], "subchannels": [last]}}
+    logs = {}
+    for name, doc in (("big", big), ("small", small)):
+        f = tmp_path / f"{name}.json"
+        f.write_text(json.dumps(doc))
+        logs[name] = SimCtl(simfs_factory("--topology", f, name=name)).uevents()
+    evs = logs["big"]
+    top = evs[-1].seqnum
+    assert top > 3 * 4096, "the boot did not fill the log"
+    assert [e.seqnum for e in evs] == list(range(top - 4095, top + 1))
+    for action in ("add", "bind"):
+        for path in ("/devices/css0/0.0.0bb7/0.0.1bb7", "/devices/ap/card0f/0f.0054"):
+            got = [(e.env, e.order) for e in evs if (e.action, e.devpath) == (action, path)]
+            if path.startswith("/devices/css0"):
+                want = [(e.env, e.order) for e in logs["small"] if (e.action, e.devpath) == (action, path)]
+                assert got == want and len(got) == 1, (action, path)
+            else:
+                assert len(got) <= 1 and all(env["SUBSYSTEM"] == "ap" for env, _ in got)
 
 
 NETLINK_SCRIPT = r'''
