@@ -729,11 +729,9 @@ int device_add(struct device *dev)
 
 	if (!dev->name)
 		return -ENOMEM;
-	if (kernfs_find(kr, parent_dir, dev->name))
-		return -EEXIST;
 	dev->dir = kernfs_create_dir(kr, parent_dir, dev->name);
 	if (!dev->dir)
-		return -ENOMEM;
+		return errno == EEXIST ? -EEXIST : -ENOMEM;
 	if (kernfs_create_group(kr, dev->dir, &dev_uevent_group, dev))
 		goto fail;
 	if (subsys && kernfs_create_group(kr, dev->dir, &subsystem_link_group, subsys))

@@ -144,16 +144,24 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 	struct kn *kn;
 	size_t b;
 
-	if (parent && (parent->type != KN_DIR || parent->removed))
+	if (parent && (parent->type != KN_DIR || parent->removed)) {
+		errno = ENOENT;
 		return NULL;
-	if (parent && kn_find_hashed(kr, parent, name))
-		return NULL;	/* -EEXIST; callers check before creating */
-	if (kr->nr_nodes + 1 > kr->nr_buckets && kernfs_rehash(kr, kr->nr_buckets * 2))
+	}
+	if (parent && kn_find_hashed(kr, parent, name)) {
+		errno = EEXIST;
 		return NULL;
+	}
+	if (kr->nr_nodes + 1 > kr->nr_buckets && kernfs_rehash(kr, kr->nr_buckets * 2)) {
+		errno = ENOMEM;
+		return NULL;
+	}
 
 	kn = calloc(1, sizeof(*kn));
-	if (!kn)
+	if (!kn) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	if (!static_name && common_name(name)) {
 		name = common_name(name);
 		static_name = true;
@@ -162,6 +170,7 @@ static struct kn *kn_new(struct kernfs_root *kr, struct kn *parent, const char *
 	kn->name = static_name ? name : strdup(name);
 	if (!kn->name) {
 		free(kn);
+		errno = ENOMEM;
 		return NULL;
 	}
 	kn->type = type;
@@ -364,8 +373,22 @@ struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path
 	return kn;
 }
 
+/* Would a lazy group of @dir show a file or link called @name? */
+static bool kn_lazy_names(const struct kn *dir, const char *name)
+{
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next)
+		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++)
+			if (!strcmp((*a)->name, name) && kn_lazy_mode(lg, *a))
+				return true;
+	return false;
+}
+
 struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name)
 {
+	if (parent && parent->type == KN_DIR && kn_lazy_names(parent, name)) {
+		errno = EEXIST;
+		return NULL;
+	}
 	return kn_new(kr, parent, name, false, KN_DIR, 040755);
 }
 

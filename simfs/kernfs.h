@@ -167,6 +167,11 @@ int kernfs_init(struct kernfs_root *kr);
 int kernfs_reserve(struct kernfs_root *kr, size_t nr_nodes);
 void kernfs_destroy(struct kernfs_root *kr);
 
+/*
+ * On failure these return NULL with errno set: EEXIST when @name is taken
+ * (for a directory also by a file a lazy group would show), ENOENT when
+ * @parent is gone, ENOMEM.
+ */
 struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name);
 struct kn *kernfs_create_attr(struct kernfs_root *kr, struct kn *parent, const struct kn_attr *attr,
 			      uint16_t mode, void *obj);

@@ -247,6 +247,30 @@ static void test_for_each_lazy_materialises_nothing(void **state)
 	assert_int_equal(n, 2);				/* b is a node now */
 }
 
+/* A name is taken by a node or by a file a group would show, not by a hidden one. */
+static void test_create_dir_taken_names(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *dir = kernfs_create_dir(kr, kr->root, "dev");
+
+	assert_int_equal(kernfs_create_group(kr, dir, &grp, (void *)(uintptr_t)0644), 0);
+	errno = 0;
+	assert_null(kernfs_create_dir(kr, dir, "a"));
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(nr_children(dir), 0);		/* found out without a node */
+	assert_non_null(kernfs_create_dir(kr, dir, "hidden"));
+	errno = 0;
+	assert_null(kernfs_create_dir(kr, dir, "hidden"));
+	assert_int_equal(errno, EEXIST);
+	kn_pin(dir);					/* an open handle, say */
+	kernfs_remove(kr, dir);
+	drop_notifications(kr);
+	errno = 0;
+	assert_null(kernfs_create_dir(kr, dir, "new"));
+	assert_int_equal(errno, ENOENT);
+	kn_unpin(kr, dir);
+}
+
 /* A file removed on its own stays removed; the rest of the group stays. */
 static void test_single_file_removal_sticks(void **state)
 {
@@ -492,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreferenced_subtree_freed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_materialised_on_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_for_each_lazy_materialises_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_dir_taken_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_file_removal_sticks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_dir_is_not_populated, setup, teardown),
