@@ -28,7 +28,7 @@ static struct ccw_device *obj_to_cdev(void *obj)
 
 static int ccw_modalias(const struct ccw_device *cdev, char *buf, size_t size)
 {
-	const struct ccw_device_id_info *id = &cdev->sch->id;
+	const struct ccw_id *id = &cdev->sch->id;
 
 	if (id->dev_type)
 		return snprintf(buf, size, "ccw:t%04Xm%02Xdt%04Xdm%02X", id->cu_type, id->cu_model,
@@ -38,7 +38,7 @@ static int ccw_modalias(const struct ccw_device *cdev, char *buf, size_t size)
 
 static ssize_t devtype_show(void *obj, char *buf)
 {
-	const struct ccw_device_id_info *id = &obj_to_cdev(obj)->sch->id;
+	const struct ccw_id *id = &obj_to_cdev(obj)->sch->id;
 
 	if (!id->dev_type)
 		return sprintf(buf, "n/a\n");
@@ -47,7 +47,7 @@ static ssize_t devtype_show(void *obj, char *buf)
 
 static ssize_t cutype_show(void *obj, char *buf)
 {
-	const struct ccw_device_id_info *id = &obj_to_cdev(obj)->sch->id;
+	const struct ccw_id *id = &obj_to_cdev(obj)->sch->id;
 
 	return sprintf(buf, "%04x/%02x\n", id->cu_type, id->cu_model);
 }
@@ -160,7 +160,7 @@ static const struct device_type ccw_device_type = { .groups = ccwdev_groups };
 static int ccw_uevent(const struct device *dev, struct uevent_env *env)
 {
 	const struct ccw_device *cdev = container_of(dev, struct ccw_device, dev);
-	const struct ccw_device_id_info *id = &cdev->sch->id;
+	const struct ccw_id *id = &cdev->sch->id;
 	char modalias[64];
 
 	ccw_modalias(cdev, modalias, sizeof(modalias));

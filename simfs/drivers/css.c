@@ -345,7 +345,38 @@ static const struct device_type subch_type = { .groups = subch_groups };
 
 static void subchannel_release(struct device *dev)
 {
-	free(to_subchannel(dev));
+	struct subchannel *sch = to_subchannel(dev);
+
+	free(sch->id.virtio);
+	free(sch);
+}
+
+/* Keep what the subchannel needs of @from; -ENOMEM leaves nothing to free. */
+static int ccw_id_copy(struct css *css, struct ccw_id *to, const struct ccw_device_id_info *from)
+{
+	struct ccw_driver *cdrv;
+
+	*to = (struct ccw_id){
+		.present = from->present, .availability = from->availability, .devno = from->devno,
+		.cu_type = from->cu_type, .dev_type = from->dev_type,
+		.cu_model = from->cu_model, .dev_model = from->dev_model, .driver = "none",
+	};
+	if (!from->present)
+		return 0;
+	if (strcmp(from->driver, "none")) {
+		cdrv = ccw_driver_get(css, from->driver, from->auto_online);
+		if (!cdrv)
+			return -ENOMEM;
+		to->driver = cdrv->drv.name;
+	}
+	if (*from->virtio_driver || *from->virtio_features) {
+		to->virtio = malloc(sizeof(*to->virtio));
+		if (!to->virtio)
+			return -ENOMEM;
+		memcpy(to->virtio->driver, from->virtio_driver, sizeof(to->virtio->driver));
+		memcpy(to->virtio->features, from->virtio_features, sizeof(to->virtio->features));
+	}
+	return 0;
 }
 
 /* css_bus_match(): the override first, then the driver's subchannel types. */
@@ -395,13 +426,17 @@ int css_add_subchannel(struct css *css, unsigned int ssid, unsigned int sch_no, 
 	sch->pim = pim;
 	sch->pam = pam;
 	sch->pom = pom;
-	if (id)
-		sch->id = *id;
+	sch->id.driver = "none";
+	if (id && (err = ccw_id_copy(css, &sch->id, id))) {
+		free(sch);
+		return err;
+	}
 	chsc_sch_verify_paths(sch);
 	snprintf(name, sizeof(name), "%x.%x.%04x", css->cssid, ssid, sch_no);
 	device_initialize(&sch->dev, css->sim, name);
 	if (driver_override && !(sch->dev.driver_override = strdup(driver_override))) {
 		free(sch->dev.name);
+		free(sch->id.virtio);
 		free(sch);
 		return -ENOMEM;
 	}

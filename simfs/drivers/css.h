@@ -40,6 +40,27 @@ struct ccw_device_id_info {
 	enum ccw_availability availability;
 };
 
+/* A virtio_ccw device's virtio side, as the fixture names it. */
+struct ccw_virtio_id {
+	char driver[32];		/* the virtio driver that takes virtioN */
+	char features[65];		/* the bits it negotiated ('0'/'1' x 64), or empty */
+};
+
+/*
+ * What a subchannel keeps of its ccw_device_id_info: a quarter of a million
+ * of them, so the driver name is the registered ccw driver's own and the
+ * virtio side exists only for virtio_ccw devices.
+ */
+struct ccw_id {
+	bool present;
+	enum ccw_availability availability;
+	unsigned int devno;
+	uint16_t cu_type, dev_type;
+	uint8_t cu_model, dev_model;
+	const char *driver;		/* the ccw driver that takes it, or "none" */
+	struct ccw_virtio_id *virtio;	/* NULL unless the fixture names a virtio side */
+};
+
 struct channel_path {
 	struct device dev;
 	struct css *css;
@@ -71,7 +92,7 @@ struct subchannel {
 	uint8_t chpid[8];
 	uint8_t pim, pam, pom;
 	uint8_t vpm;
-	struct ccw_device_id_info id;
+	struct ccw_id id;
 	struct ccw_device *cdev;	/* present while io_subchannel drives it */
 	uint64_t recognition;		/* cookie of pending recognition work */
 	void *vfio_private;		/* vfio_ccw's state while bound to it */

@@ -40,7 +40,7 @@ static struct virtio_device *to_virtio(void *obj)
 	return container_of((struct device *)obj, struct virtio_device, dev);
 }
 
-static const struct ccw_device_id_info *vid(void *obj)
+static const struct ccw_id *vid(void *obj)
 {
 	return &to_virtio(obj)->cdev->sch->id;
 }
@@ -68,7 +68,7 @@ static ssize_t modalias_show(void *obj, char *buf)
 /* One character per feature bit, 64 of them: what the driver negotiated. */
 static ssize_t features_show(void *obj, char *buf)
 {
-	const char *f = vid(obj)->virtio_features;
+	const char *f = vid(obj)->virtio ? vid(obj)->virtio->features : "";
 
 	if (!to_virtio(obj)->dev.driver || !*f)
 		f = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -91,7 +91,7 @@ static const struct device_type virtio_device_type = { .groups = virtio_dev_grou
 static int virtio_uevent(const struct device *dev, struct uevent_env *env)
 {
 	const struct virtio_device *vd = container_of(dev, struct virtio_device, dev);
-	const struct ccw_device_id_info *id = &vd->cdev->sch->id;
+	const struct ccw_id *id = &vd->cdev->sch->id;
 
 	return add_uevent_var(env, "MODALIAS=virtio:d%08Xv%08X", id->cu_model, id->cu_type);
 }
@@ -99,7 +99,9 @@ static int virtio_uevent(const struct device *dev, struct uevent_env *env)
 /* Drivers match by device id; the topology names the driver that takes the device. */
 static int virtio_match(struct device *dev, struct device_driver *drv)
 {
-	return !strcmp(to_virtio(dev)->cdev->sch->id.virtio_driver, drv->name);
+	const struct ccw_virtio_id *v = to_virtio(dev)->cdev->sch->id.virtio;
+
+	return v && !strcmp(v->driver, drv->name);
 }
 
 static struct device_driver *virtio_driver_get(struct virtio_bus *vb, const char *name)
