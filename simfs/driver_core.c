@@ -249,10 +249,19 @@ static struct device **bus_name_bucket(struct bus_type *bus, const char *name, s
 	return &bus->name_hash[bus_name_hash(name, len) & (bus->name_hash_size - 1)];
 }
 
-/* Index @dev by name; -ENOMEM leaves the index as it was. */
+static struct device *bus_find_device_exact(struct bus_type *bus, const char *name);
+
+/*
+ * Index @dev by name; -EEXIST when the bus has a device of that name (the
+ * kernel's bus_add_device() fails on the bus's devices/ link), -ENOMEM.
+ * On failure the index is as it was.
+ */
 static int bus_name_add(struct bus_type *bus, struct device *dev)
 {
 	struct device **b;
+
+	if (bus_find_device_exact(bus, dev->name))
+		return -EEXIST;
 
 	if (bus->nr_devices + 1 > bus->name_hash_size) {
 		size_t size = bus->name_hash_size ? bus->name_hash_size * 2 : 64;
@@ -284,9 +293,12 @@ static int bus_name_add(struct bus_type *bus, struct device *dev)
 
 static void bus_name_del(struct bus_type *bus, struct device *dev)
 {
-	struct device **pp = bus_name_bucket(bus, dev->name, strlen(dev->name));
+	struct device **pp;
 
-	for (; *pp; pp = &(*pp)->name_next) {
+	/* A device put on a bus without device_add() (the AP root) may find no index at all. */
+	if (!bus->name_hash_size)
+		return;
+	for (pp = bus_name_bucket(bus, dev->name, strlen(dev->name)); *pp; pp = &(*pp)->name_next) {
 		if (*pp == dev) {
 			*pp = dev->name_next;
 			bus->nr_devices--;
@@ -731,7 +743,7 @@ int device_add(struct device *dev)
 		return -ENOMEM;
 	dev->dir = kernfs_create_dir(kr, parent_dir, dev->name);
 	if (!dev->dir)
-		return errno == EEXIST ? -EEXIST : -ENOMEM;
+		return -errno;	/* EEXIST, ENOENT (the parent went) or ENOMEM */
 	if (kernfs_create_group(kr, dev->dir, &dev_uevent_group, dev))
 		goto fail;
 	if (subsys && kernfs_create_group(kr, dev->dir, &subsystem_link_group, subsys))
@@ -750,7 +762,8 @@ int device_add(struct device *dev)
 	err = -ENOMEM;
 	if (dev->bus) {
 		/* Listed in bus/X/devices from here on (bus_devices_lookup()). */
-		if (bus_name_add(dev->bus, dev))
+		err = bus_name_add(dev->bus, dev);
+		if (err)
 			goto fail;
 		list_add_tail(&dev->bus_node, &dev->bus->devices);
 	} else if (dev->class) {

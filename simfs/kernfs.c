@@ -591,7 +591,7 @@ int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct att
 		if (!gdir)
 			gdir = kernfs_create_dir(kr, dir, grp->name);
 		if (!gdir)
-			return -ENOMEM;
+			return -errno;
 	}
 	if (gdir->type != KN_DIR || gdir->removed)
 		return -ENOENT;

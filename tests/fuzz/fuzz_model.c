@@ -351,6 +351,7 @@ static void checker_selftest(void)
 {
 	static const char *const expect[] = {
 		"not an mdev directory", "lists a device not bound to it", "target is not in the tree",
+		"which does not list it",
 	};
 	char why[1024];
 
@@ -381,6 +382,15 @@ static void checker_selftest(void)
 			if (!kn || !kernfs_create_link(kr, sim->kernel_dir, "dangling", kn))
 				abort();
 			kernfs_remove(kr, kn);
+			break;
+		case 3:
+			/* A queue's driver link names a driver other than the one it is bound to. */
+			kn = kernfs_walk(kr, kr->root, "devices/ap/card05/05.0004");
+			if (!kn)
+				abort();
+			kernfs_remove_by_name(kr, kn, "driver");
+			if (!kernfs_create_link(kr, kn, "driver", kernfs_walk(kr, kr->root, "bus/ap/drivers/cex4card")))
+				abort();
 			break;
 		}
 		if (!inv_check(sim, why, sizeof(why)) || !strstr(why, expect[i])) {

@@ -90,3 +90,32 @@ def test_ctl_commands(sysfs):
     assert cp.returncode == 1 and "unknown command" in cp.stderr
     cp = subprocess.run([str(SIMFS), "ctl", "/tmp", "stats"], capture_output=True, text=True)
     assert cp.returncode == 1 and "not a simfs mount" in cp.stderr
+
+
+def test_sparse_topologies_end_cleanly(tmp_path):
+    """Topologies with a bus and nothing on it mount, serve and end with status 0 at unmount
+    (an AP bus without cards once crashed the daemon while tearing its root device down)."""
+    import json
+    for name, doc in (("nothing", {}), ("ap-without-cards", {"ap": {"usage_domains": [4]}}),
+                      ("css-without-subchannels", {"css": {"chpids": [{"id": "40"}]}, "ap": {}})):
+        f = tmp_path / f"{name}.json"
+        f.write_text(json.dumps(doc))
+        mp = tmp_path / name
+        mp.mkdir()
+        p = subprocess.Popen([str(SIMFS), "-f", "--topology", str(f), str(mp)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(500):
+                if os.path.ismount(mp) or p.poll() is not None:
+                    break
+                time.sleep(0.01)
+            assert os.path.ismount(mp), (name, p.poll(), p.stderr.read() if p.poll() is not None else "")
+            assert os.listdir(mp / "bus")
+        finally:
+            subprocess.run(["fusermount3", "-u", str(mp)], capture_output=True)
+            try:
+                rc = p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = p.wait()
+        assert rc == 0, (name, rc, p.stderr.read())
