@@ -336,10 +336,35 @@ static int populate_one(void *arg, const struct kn_attr *attr, uint16_t mode, vo
 	return kn_lazy_create(p->kr, p->dir, attr, mode, obj) ? 0 : -ENOMEM;
 }
 
+/* Put @kn last among its siblings. */
+static void kn_move_last(struct kn *dir, struct kn *kn)
+{
+	if (dir->dir.last == kn)
+		return;
+	if (kn->prev)
+		kn->prev->next = kn->next;
+	else
+		dir->dir.first = kn->next;
+	kn->next->prev = kn->prev;
+	kn->prev = dir->dir.last;
+	kn->next = NULL;
+	dir->dir.last->next = kn;
+	dir->dir.last = kn;
+}
+
+/*
+ * Every entry of a listing, in the listing's order after everything else,
+ * whichever were looked up before: a listing does not depend on its past.
+ */
 static int populate_listed(void *arg, const char *name, struct kn *target)
 {
 	struct populate_arg *p = arg;
+	struct kn *kn = kn_find_hashed(p->kr, p->dir, name);
 
+	if (kn) {
+		kn_move_last(p->dir, kn);
+		return 0;
+	}
 	return kernfs_create_link(p->kr, p->dir, name, target) ? 0 : -ENOMEM;
 }
 
@@ -348,7 +373,12 @@ int kernfs_populate(struct kernfs_root *kr, struct kn *dir)
 	struct populate_arg p = { kr, dir };
 	int err = kernfs_for_each_lazy(kr, dir, populate_one, &p);
 
-	return err ? err : kernfs_for_each_listed(kr, dir, populate_listed, &p);
+	if (err || dir->type != KN_DIR || dir->removed)
+		return err;
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg && !err; lg = lg->next)
+		if (lg->grp->listing)
+			err = lg->grp->listing->for_each(lg->obj, populate_listed, &p);
+	return err;
 }
 
 struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path)

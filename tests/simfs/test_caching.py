@@ -117,3 +117,13 @@ def test_removed_nodes_are_freed_once_the_kernel_forgets_them(sysfs):
         assert sysfs.write(f"devices/vfio_ap/matrix/{u}/remove", "1") is None
     assert sysfs.wait_for(lambda: stats(sysfs)["zombies"] == 0), \
         f"{stats(sysfs)['zombies']} removed nodes still held"
+
+
+def test_a_listing_does_not_depend_on_what_was_looked_up(simfs_factory):
+    """bus/X/devices and a driver's directory list in the model's order, whichever entries a
+    lookup turned into nodes first."""
+    fresh, used = simfs_factory(name="fresh"), simfs_factory(name="used")
+    for path in ("bus/css/devices/0.0.0314", "bus/ccw/drivers/dasd-eckd/0.0.2b0a", "bus/ap/devices/06.00ab"):
+        assert os.path.lexists(used.p(path)), path
+    for d in ("bus/css/devices", "bus/ccw/drivers/dasd-eckd", "bus/ap/devices"):
+        assert os.listdir(used.p(d)) == os.listdir(fresh.p(d)), d

@@ -507,6 +507,31 @@ static void test_listing(void **state)
 	assert_int_equal(nr_children(listing), 2);	/* x and z */
 }
 
+/* A listing lists in its own order, whatever was looked up before. */
+static void test_listing_order(void **state)
+{
+	struct kernfs_root *kr = *state;
+	struct kn *devices = kernfs_create_dir(kr, kr->root, "devices");
+	struct kn *listing = kernfs_create_dir(kr, kr->root, "listing");
+	struct fake_list l = { .names = { "x", "y", "z" } };
+	const char *order[4] = { "c", "x", "y", "z" };
+	size_t i = 0;
+
+	for (int k = 0; k < 3; k++)
+		l.targets[k] = kernfs_create_dir(kr, devices, l.names[k]);
+	assert_int_equal(kernfs_create_group(kr, listing, &fake_listing, &l), 0);
+	assert_int_equal(kernfs_create_group(kr, listing, &grp2, NULL), 0);
+	assert_non_null(kernfs_find(kr, listing, "z"));
+	assert_non_null(kernfs_find(kr, listing, "y"));
+	assert_int_equal(kernfs_populate(kr, listing), 0);
+	for (const struct kn *kn = listing->dir.first; kn; kn = kn->next, i++) {
+		assert_true(i < 4);
+		assert_string_equal(kn->name, order[i]);
+		assert_ptr_equal(kn->next ? kn->next->prev : listing->dir.last, kn);
+	}
+	assert_int_equal(i, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lazy_link_materialised_on_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lazy_link_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
