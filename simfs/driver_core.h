@@ -106,6 +106,7 @@ struct device {
 	struct kn *dir;
 	bool registered;
 	bool releasing;			/* its driver's remove is running (and may sleep) */
+	uint32_t name_hash;		/* in bus_type::name_hash, while on a bus */
 	struct list_head bus_node;	/* in bus_type::devices */
 	struct device *name_next;	/* chain in bus_type::name_hash */
 };

@@ -49,10 +49,6 @@ struct kn_attr {
 #define __ATTR_WO(_name) { .name = #_name, .mode = 0200, .store = _name##_store }
 #define __ATTR_RW(_name) { .name = #_name, .mode = 0644, .show = _name##_show, .store = _name##_store }
 
-/*
- * A group of attributes, optionally in a named subdirectory, filtered per
- * object by @is_visible (returns the mode to use, or 0 to hide the file).
- */
 struct kn;
 typedef int (*kn_listing_fn)(void *arg, const char *name, struct kn *target);
 
@@ -67,6 +63,10 @@ struct kn_listing {
 	int (*for_each)(void *obj, kn_listing_fn fn, void *arg);
 };
 
+/*
+ * A group of attributes, optionally in a named subdirectory, filtered per
+ * object by @is_visible (returns the mode to use, or 0 to hide the file).
+ */
 struct attr_group {
 	const char *name;
 	const struct kn_attr *const *attrs;

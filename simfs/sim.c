@@ -281,6 +281,18 @@ static void sim_free(struct sim *sim)
 	free(sim);
 }
 
+/* The AP cards a boot registers, and a queue on each for every usage domain. */
+static size_t sim_boot_ap_devices(const struct topology *topo)
+{
+	size_t devices = 0;
+
+	if (!topo->ap.present)
+		return 0;
+	for (unsigned int d = 0; d < AP_MASK_BITS && d <= topo->ap.max_domain_id; d++)
+		devices += ap_mask_test(&topo->ap.usage_domains, d) ? topo->ap.nr_cards : 0;
+	return devices + topo->ap.nr_cards;
+}
+
 /*
  * The nodes a boot makes, about: a device's directory (its files and links,
  * and its entries in the bus's and the driver's listings, wait for their
@@ -288,11 +300,7 @@ static void sim_free(struct sim *sim)
  */
 static size_t sim_boot_nodes(const struct topology *topo)
 {
-	size_t devices = 2 * (size_t)topo->nr_schs + topo->ap.nr_cards;
-
-	for (unsigned int d = 0; topo->ap.present && d < AP_MASK_BITS; d++)
-		devices += ap_mask_test(&topo->ap.usage_domains, d) ? topo->ap.nr_cards : 0;
-	return devices + 4096;
+	return 2 * (size_t)topo->nr_schs + sim_boot_ap_devices(topo) + 4096;
 }
 
 /*
@@ -303,14 +311,11 @@ static size_t sim_boot_nodes(const struct topology *topo)
  */
 static uint64_t sim_boot_adds(const struct topology *topo)
 {
-	uint64_t adds = topo->nr_schs;
+	uint64_t adds = topo->nr_schs + sim_boot_ap_devices(topo);
 
 	for (unsigned int i = 0; i < topo->nr_schs; i++)
 		adds += topo->schs[i].dev.present && !strcmp(topo->schs[i].driver, "io_subchannel");
-	for (unsigned int d = 0; topo->ap.present && d < AP_MASK_BITS; d++)
-		adds += ap_mask_test(&topo->ap.usage_domains, d) && d <= topo->ap.max_domain_id ?
-			topo->ap.nr_cards : 0;
-	return adds + (topo->ap.present ? topo->ap.nr_cards : 0);
+	return adds;
 }
 
 int sim_create(struct sim **out, const struct topology *topo)
