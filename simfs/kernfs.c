@@ -48,16 +48,31 @@ static int kernfs_rehash(struct kernfs_root *kr, size_t nr)
 	return 0;
 }
 
+/* Free the records of @dir that @drop picks (all without @drop); true when one went. */
+static bool kn_drop_records(struct kn *dir, bool (*drop)(const struct kn_lazy_group *lg, const void *arg),
+			    const void *arg)
+{
+	struct kn_lazy_group **pp = &dir->dir.lazy;
+	bool dropped = false;
+
+	while (*pp) {
+		struct kn_lazy_group *lg = *pp;
+
+		if (!drop || drop(lg, arg)) {
+			*pp = lg->next;
+			free(lg);
+			dropped = true;
+		} else {
+			pp = &lg->next;
+		}
+	}
+	return dropped;
+}
+
 static void kn_drop_lazy(struct kn *kn)
 {
-	if (kn->type != KN_DIR)
-		return;
-	while (kn->dir.lazy) {
-		struct kn_lazy_group *lg = kn->dir.lazy;
-
-		kn->dir.lazy = lg->next;
-		free(lg);
-	}
+	if (kn->type == KN_DIR)
+		kn_drop_records(kn, NULL, NULL);
 }
 
 /* The node's own memory: its name, lazy groups and itself. */
@@ -241,28 +256,44 @@ static struct kn *kn_lazy_create(struct kernfs_root *kr, struct kn *dir, const s
 }
 
 /*
+ * The group file or link called @name that a record of @dir shows (visible),
+ * with its record and mode; NULL when none does.  Listings are not asked.
+ */
+static const struct kn_attr *kn_lazy_attr(const struct kn *dir, const char *name,
+					  const struct kn_lazy_group **lgp, uint16_t *modep)
+{
+	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
+		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
+			uint16_t mode;
+
+			if (strcmp((*a)->name, name) || !(mode = kn_lazy_mode(lg, *a)))
+				continue;
+			*lgp = lg;
+			*modep = mode;
+			return *a;
+		}
+	}
+	return NULL;
+}
+
+/*
  * The group file or link called @name, materialised, and with @listings a
  * listing's link of that name; names are unique in a directory (kernfs.h).
  */
 static struct kn *kn_materialise(struct kernfs_root *kr, struct kn *dir, const char *name, bool listings)
 {
-	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next) {
-		if (lg->grp->listing) {
-			struct kn *target = listings ? lg->grp->listing->lookup(lg->obj, name) : NULL;
+	const struct kn_lazy_group *lg;
+	const struct kn_attr *attr;
+	uint16_t mode;
 
-			if (target)
-				return kernfs_create_link(kr, dir, name, target);
-			continue;
-		}
-		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++) {
-			uint16_t mode;
+	attr = kn_lazy_attr(dir, name, &lg, &mode);
+	if (attr)
+		return kn_lazy_create(kr, dir, attr, mode, lg->obj);
+	for (lg = dir->dir.lazy; listings && lg; lg = lg->next) {
+		struct kn *target = lg->grp->listing ? lg->grp->listing->lookup(lg->obj, name) : NULL;
 
-			if (strcmp((*a)->name, name))
-				continue;
-			mode = kn_lazy_mode(lg, *a);
-			if (mode)
-				return kn_lazy_create(kr, dir, *a, mode, lg->obj);
-		}
+		if (target)
+			return kernfs_create_link(kr, dir, name, target);
 	}
 	return NULL;
 }
@@ -403,19 +434,12 @@ struct kn *kernfs_walk(struct kernfs_root *kr, struct kn *from, const char *path
 	return kn;
 }
 
-/* Would a lazy group of @dir show a file or link called @name? */
-static bool kn_lazy_names(const struct kn *dir, const char *name)
-{
-	for (const struct kn_lazy_group *lg = dir->dir.lazy; lg; lg = lg->next)
-		for (const struct kn_attr *const *a = lg->grp->attrs; a && *a; a++)
-			if (!strcmp((*a)->name, name) && kn_lazy_mode(lg, *a))
-				return true;
-	return false;
-}
-
 struct kn *kernfs_create_dir(struct kernfs_root *kr, struct kn *parent, const char *name)
 {
-	if (parent && parent->type == KN_DIR && kn_lazy_names(parent, name)) {
+	const struct kn_lazy_group *lg;
+	uint16_t mode;
+
+	if (parent && parent->type == KN_DIR && kn_lazy_attr(parent, name, &lg, &mode)) {
 		errno = EEXIST;
 		return NULL;
 	}
@@ -539,25 +563,27 @@ static void kn_remove(struct kernfs_root *kr, struct kn *kn)
  * "remove" does): the directory stops being lazy, so that the group cannot
  * bring the file back.
  */
+/* Listings stay: what they list comes and goes with the model. */
+static bool record_is_group(const struct kn_lazy_group *lg, const void *arg)
+{
+	(void)arg;
+	return !lg->grp->listing;
+}
+
 static void kn_freeze(struct kernfs_root *kr, struct kn *dir)
 {
 	struct populate_arg p = { kr, dir };
-	struct kn_lazy_group **pp = &dir->dir.lazy;
 
 	/* Without memory for every file, keep the groups: losing files is worse. */
-	if (kernfs_for_each_lazy(kr, dir, populate_one, &p))
-		return;
-	/* Listings stay: what they list comes and goes with the model. */
-	while (*pp) {
-		struct kn_lazy_group *lg = *pp;
+	if (!kernfs_for_each_lazy(kr, dir, populate_one, &p))
+		kn_drop_records(dir, record_is_group, NULL);
+}
 
-		if (lg->grp->listing) {
-			pp = &lg->next;
-		} else {
-			*pp = lg->next;
-			free(lg);
-		}
-	}
+static bool record_is_link_named(const struct kn_lazy_group *lg, const void *name)
+{
+	const struct kn_attr *a = lg->grp->attrs ? lg->grp->attrs[0] : NULL;
+
+	return a && kn_attr_is_link(a) && !strcmp(a->name, name);
 }
 
 /*
@@ -566,22 +592,7 @@ static void kn_freeze(struct kernfs_root *kr, struct kn *dir)
  */
 static bool kn_drop_lazy_link(struct kn *dir, const char *name)
 {
-	struct kn_lazy_group **pp = &dir->dir.lazy;
-	bool dropped = false;
-
-	while (*pp) {
-		struct kn_lazy_group *lg = *pp;
-		const struct kn_attr *a = lg->grp->attrs ? lg->grp->attrs[0] : NULL;
-
-		if (a && kn_attr_is_link(a) && !strcmp(a->name, name)) {
-			*pp = lg->next;
-			free(lg);
-			dropped = true;
-		} else {
-			pp = &lg->next;
-		}
-	}
-	return dropped;
+	return kn_drop_records(dir, record_is_link_named, name);
 }
 
 void kernfs_remove(struct kernfs_root *kr, struct kn *kn)
@@ -635,10 +646,13 @@ int kernfs_create_group(struct kernfs_root *kr, struct kn *dir, const struct att
 	return 0;
 }
 
+static bool record_of_group(const struct kn_lazy_group *lg, const void *grp)
+{
+	return lg->grp == grp;
+}
+
 void kernfs_remove_group(struct kernfs_root *kr, struct kn *dir, const struct attr_group *grp)
 {
-	struct kn_lazy_group **pp = &dir->dir.lazy;
-
 	if (grp->name) {
 		kernfs_remove_by_name(kr, dir, grp->name);
 		return;
@@ -651,16 +665,7 @@ void kernfs_remove_group(struct kernfs_root *kr, struct kn *dir, const struct at
 			   (kn->type == KN_LINK && kn_attr_is_link(*a))))
 			kn_remove(kr, kn);
 	}
-	while (*pp) {
-		struct kn_lazy_group *lg = *pp;
-
-		if (lg->grp == grp) {
-			*pp = lg->next;
-			free(lg);
-		} else {
-			pp = &lg->next;
-		}
-	}
+	kn_drop_records(dir, record_of_group, grp);
 }
 
 int kernfs_create_groups(struct kernfs_root *kr, struct kn *dir, const struct attr_group *const *grps,
