@@ -103,6 +103,25 @@ static const char *device_subsystem(const struct device *dev)
 
 #define UEVENT_MAX_VARS 64
 
+/*
+ * Cut @buf's newline-separated variables in place into @vars from @n on, up
+ * to UEVENT_MAX_VARS; returns the new count.  @vars must hold one more.
+ */
+static size_t uevent_split_vars(char *buf, const char **vars, size_t n)
+{
+	for (char *l = buf; *l && n < UEVENT_MAX_VARS;) {
+		char *nl = strchr(l, '\n');
+
+		vars[n++] = l;
+		if (!nl)
+			break;
+		*nl = '\0';
+		l = nl + 1;
+	}
+	vars[n] = NULL;
+	return n;
+}
+
 void device_uevent_envp(struct device *dev, const char *action, const char *const *envp)
 {
 	struct uevent_env env;
@@ -120,36 +139,18 @@ void device_uevent_envp(struct device *dev, const char *action, const char *cons
 	for (size_t i = 0; envp && envp[i] && n < UEVENT_MAX_VARS; i++)
 		vars[n++] = envp[i];
 	device_uevent_env(dev, &env);
-	for (char *l = env.buf; *l && n < UEVENT_MAX_VARS;) {
-		char *nl = strchr(l, '\n');
-
-		vars[n++] = l;
-		if (!nl)
-			break;
-		*nl = '\0';
-		l = nl + 1;
-	}
-	vars[n] = NULL;
+	uevent_split_vars(env.buf, vars, n);
 	sim_log_uevent(dev->sim, action, dev->dir, device_subsystem(dev), vars);
 }
 
 void device_uevent(struct device *dev, const char *action, const char *extra)
 {
-	char buf[512], *vars[UEVENT_MAX_VARS + 1];
-	size_t n = 0;
+	const char *vars[UEVENT_MAX_VARS + 1];
+	char buf[512];
 
 	snprintf(buf, sizeof(buf), "%s", extra ? extra : "");
-	for (char *l = buf; *l && n < UEVENT_MAX_VARS;) {
-		char *nl = strchr(l, '\n');
-
-		vars[n++] = l;
-		if (!nl)
-			break;
-		*nl = '\0';
-		l = nl + 1;
-	}
-	vars[n] = NULL;
-	device_uevent_envp(dev, action, (const char *const *)vars);
+	uevent_split_vars(buf, vars, 0);
+	device_uevent_envp(dev, action, vars);
 }
 
 /*

@@ -78,14 +78,19 @@ static struct ap_bus *ap_of(struct sim *sim)
 	return sim->ap;
 }
 
+/* The card with adapter id @id, or NULL (no AP bus, no such card). */
+static struct ap_card *ap_card_of(struct sim *sim, unsigned int id)
+{
+	struct ap_bus *ap = ap_of(sim);
+
+	return ap && id < AP_MASK_BITS ? ap->cards[id] : NULL;
+}
+
 int ap_card_set_config(struct sim *sim, unsigned int id, bool config)
 {
 	struct ap_bus *ap = ap_of(sim);
-	struct ap_card *card;
+	struct ap_card *card = ap_card_of(sim, id);
 
-	if (!ap)
-		return -ENODEV;
-	card = id < AP_MASK_BITS ? ap->cards[id] : NULL;
 	if (!card)
 		return -ENODEV;
 	if (card->config == config)
@@ -186,11 +191,8 @@ int ap_card_plug(struct sim *sim, const struct topo_card *t)
 int ap_card_unplug(struct sim *sim, unsigned int id)
 {
 	struct ap_bus *ap = ap_of(sim);
-	struct ap_card *card;
+	struct ap_card *card = ap_card_of(sim, id);
 
-	if (!ap)
-		return -ENODEV;
-	card = id < AP_MASK_BITS ? ap->cards[id] : NULL;
 	if (!card)
 		return -ENODEV;
 	ap->scans++;
