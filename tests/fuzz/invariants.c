@@ -68,6 +68,22 @@ void inv_buf_free(struct inv_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * Room for element @n of an array @v of @cap elements of @size: @v itself,
+ * or moved, its capacity doubled; NULL without memory (@v is then kept).
+ */
+static void *array_room(void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? 2 * *cap : 64;
+
+	if (n < *cap)
+		return v;
+	v = realloc(v, ncap * size);
+	if (v)
+		*cap = ncap;
+	return v;
+}
+
 static int buf_reserve(struct inv_buf *b, size_t more)
 {
 	if (b->len + more + 1 > b->cap) {
@@ -219,18 +235,13 @@ struct link_ents {
 static int add_link_ent(void *arg, const char *name, struct kn *target)
 {
 	struct link_ents *e = arg;
+	struct link_ent *v = array_room(e->v, e->n, &e->cap, sizeof(*v));
 
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? 2 * e->cap : 64;
-		struct link_ent *v = realloc(e->v, cap * sizeof(*v));
-
-		if (!v) {
-			e->nomem = true;
-			return -1;
-		}
-		e->v = v;
-		e->cap = cap;
+	if (!v) {
+		e->nomem = true;
+		return -1;
 	}
+	e->v = v;
 	e->v[e->n++] = (struct link_ent){ name, target };
 	return 0;
 }
@@ -548,24 +559,19 @@ struct mdev_list {
 static void collect_mdevs(struct ctx *c, struct kn *kn, void *arg)
 {
 	struct mdev_list *l = arg;
-	struct kn *type;
+	struct kn *type, **v;
 
 	if (kn->type != KN_DIR)
 		return;
 	type = kernfs_find(c->kr, kn, "mdev_type");
 	if (!type || type->type != KN_LINK)
 		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct kn **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			fail(c, NULL, "out of memory");
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
+	v = array_room(l->v, l->n, &l->cap, sizeof(*v));
+	if (!v) {
+		fail(c, NULL, "out of memory");
+		return;
 	}
+	l->v = v;
 	l->v[l->n++] = kn;
 }
 
@@ -938,15 +944,11 @@ struct dump_ents {
 
 static int dump_ents_add(struct dump_ents *e, struct dump_ent ent)
 {
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? 2 * e->cap : 64;
-		struct dump_ent *v = realloc(e->v, cap * sizeof(*v));
+	struct dump_ent *v = array_room(e->v, e->n, &e->cap, sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		e->v = v;
-		e->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	e->v = v;
 	e->v[e->n++] = ent;
 	return 0;
 }
